@@ -1,0 +1,16 @@
+"""Synaptic plasticity models: one module per rule family, registered here by name."""
+from .core import BACKENDS, Model, PlasticityError
+from . import stdp_pair, tsodyks_markram
+
+MODELS: dict[str, Model] = {m.name: m for m in (stdp_pair.MODEL, tsodyks_markram.MODEL)}
+
+__version__ = "0.1.0"
+
+
+def get_model(name: str) -> Model:
+    if name not in MODELS:
+        raise PlasticityError(f"unknown model '{name}' (known: {', '.join(MODELS)})")
+    return MODELS[name]
+
+
+__all__ = ["BACKENDS", "MODELS", "Model", "PlasticityError", "get_model"]

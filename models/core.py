@@ -1,0 +1,312 @@
+"""Model core: parameter specifications, named parameter sets with provenance, validation.
+
+A plasticity model is declared once (one module per rule family, see ``stdp_pair.py``) as a
+:class:`Model`: the rule in math, its parameters with Brian2 units and bounds, named parameter
+sets whose every value names its source, the Brian2 synapse equations, and one translation
+table per PyNN backend.  Units are real inside the model (Brian2 quantities); conversion to bare
+PyNN floats (ms, nA, uS) happens in exactly one place, :func:`to_pynn_value`.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
+
+import brian2
+from brian2 import Quantity, Unit, get_dimensions
+from brian2.units.fundamentalunits import DIMENSIONLESS
+
+
+class PlasticityError(Exception):
+    """A user-facing error: its message is one line naming the problem."""
+
+
+# ----------------------------------------------------------------------------------------------
+# units
+# ----------------------------------------------------------------------------------------------
+_UNIT_ALIASES = {"us": "usecond", "µs": "usecond", "sec": "second", "mohm": "Mohm",
+                 "MOhm": "Mohm", "GOhm": "Gohm", "µS": "uS", "µA": "uA"}
+
+
+def lookup_unit(text: str) -> Unit:
+    """Return the Brian2 unit named ``text`` (``ms``, ``second``, ``pA``, ``Hz`` ...)."""
+    name = _UNIT_ALIASES.get(text, text)
+    obj = getattr(brian2.units.allunits, name, None)
+    if obj is None:
+        obj = getattr(brian2, name, None)
+    if not isinstance(obj, Unit):
+        raise PlasticityError(f"unknown unit '{text}'")
+    return obj
+
+
+_NUMBER_UNIT = re.compile(
+    r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?inf|nan)\s*\*?\s*([A-Za-zµ]+)?\s*$")
+
+
+def parse_quantity(text: str, what: str = "value"):
+    """Parse ``'20ms'``, ``'20 ms'``, ``'0.02*second'`` or ``'0.01'`` into a Quantity/float."""
+    m = _NUMBER_UNIT.match(str(text))
+    if not m:
+        raise PlasticityError(f"cannot parse {what} '{text}' (expected a number with an optional "
+                              f"unit, e.g. 20ms or 0.01)")
+    number = float(m.group(1))
+    if m.group(2) is None:
+        return number
+    try:
+        return number * lookup_unit(m.group(2))
+    except PlasticityError as err:
+        raise PlasticityError(f"{what}: {err}") from None
+
+
+def unit_string(unit) -> str:
+    return "1" if unit is None or get_dimensions(unit) is DIMENSIONLESS else str(unit)
+
+
+def magnitude(value, unit) -> float:
+    """Value expressed as a float in ``unit`` (``unit`` None = dimensionless)."""
+    if unit is None or get_dimensions(unit) is DIMENSIONLESS:
+        return float(value)
+    return float(value / unit)
+
+
+# ----------------------------------------------------------------------------------------------
+# parameter specification
+# ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Param:
+    """One model parameter: name, unit, bounds, meaning.
+
+    ``unit`` is a Brian2 unit (the display unit; e.g. ``ms``) or None for dimensionless.
+    Bounds are in that unit; ``low_open``/``high_open`` make a bound exclusive.
+    """
+    name: str
+    unit: Unit | None
+    doc: str
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+    weight: bool = False        # carries the weight unit (w_init, w_max): PyNN nA / uS
+
+    @property
+    def dimensions(self):
+        return DIMENSIONLESS if self.unit is None else get_dimensions(self.unit)
+
+    def coerce(self, value, model_name: str):
+        """Accept a string, a Quantity or a number; return a checked Quantity (or float)."""
+        if isinstance(value, str):
+            value = parse_quantity(value, f"parameter '{self.name}'")
+        if isinstance(value, bool):
+            raise PlasticityError(f"{model_name}: parameter '{self.name}' must be a number")
+        dims = get_dimensions(value)
+        if dims is not self.dimensions:
+            expected = "dimensionless" if self.unit is None else f"a quantity in {self.unit} " \
+                f"(dimension {self.dimensions})"
+            got = "a dimensionless number" if dims is DIMENSIONLESS else f"dimension {dims}"
+            raise PlasticityError(f"{model_name}: parameter '{self.name}' must be {expected}, "
+                                  f"got {got}")
+        number = magnitude(value, self.unit)
+        if not math.isfinite(number):
+            raise PlasticityError(f"{model_name}: parameter '{self.name}' must be finite, got "
+                                  f"{number}")
+        if self.low is not None and (number < self.low or (self.low_open and number == self.low)):
+            rel = ">" if self.low_open else ">="
+            raise PlasticityError(f"{model_name}: parameter '{self.name}' must be {rel} "
+                                  f"{self.low:g} {unit_string(self.unit)}, got {format_value(value)}")
+        if self.high is not None and (number > self.high or (self.high_open and number == self.high)):
+            rel = "<" if self.high_open else "<="
+            raise PlasticityError(f"{model_name}: parameter '{self.name}' must be {rel} "
+                                  f"{self.high:g} {unit_string(self.unit)}, got {format_value(value)}")
+        return number if self.unit is None else number * self.unit
+
+
+def format_value(value) -> str:
+    """A value with its unit, e.g. ``'20. ms'`` or ``'0.005'``, exactly representable back."""
+    if isinstance(value, Quantity) and get_dimensions(value) is not DIMENSIONLESS:
+        return _fmt_quantity(value)
+    return repr(float(value))
+
+
+def _fmt_quantity(q: Quantity) -> str:
+    unit = q.get_best_unit()
+    return f"{float(q / unit)!r} {unit}"
+
+
+@dataclass(frozen=True)
+class Value:
+    """A parameter value in a named set, with the source it was taken from."""
+    value: object
+    source: str
+
+
+@dataclass(frozen=True)
+class ParameterSet:
+    """A named parameter set: every value names its source (paper, table/row, public file)."""
+    name: str
+    paper: str
+    values: Mapping[str, Value]
+    notes: str = ""
+    verification: str = ""
+
+
+# ----------------------------------------------------------------------------------------------
+# translation tables (PyNN's idea: a table per backend; 2-tuple rename, 3-tuple scale,
+# 4-tuple forward / reverse functions)
+# ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Translation:
+    name: str               # our (PyNN-style) name, value in PyNN units (ms, nA, uS, 1)
+    native: str             # simulator name
+    forward: Callable[[dict], float]
+    reverse: Callable[[dict], float]
+
+
+def translations(*items) -> list[Translation]:
+    out = []
+    for item in items:
+        if len(item) == 2:
+            a, b = item
+            out.append(Translation(a, b, lambda p, a=a: p[a], lambda p, b=b: p[b]))
+        elif len(item) == 3:
+            a, b, s = item
+            out.append(Translation(a, b, lambda p, a=a, s=s: p[a] * s,
+                                   lambda p, b=b, s=s: p[b] / s))
+        elif len(item) == 4:
+            a, b, f, g = item
+            out.append(Translation(a, b, f, g))
+        else:
+            raise ValueError(f"translation tuple must have 2 to 4 items: {item}")
+    return out
+
+
+def forward_translate(table: list[Translation], pynn_params: dict) -> dict:
+    return {t.native: t.forward(pynn_params) for t in table if t.name in pynn_params}
+
+
+def reverse_translate(table: list[Translation], native_params: dict) -> dict:
+    return {t.name: t.reverse(native_params) for t in table if t.native in native_params}
+
+
+# ----------------------------------------------------------------------------------------------
+# the model
+# ----------------------------------------------------------------------------------------------
+BACKENDS = ("brian2", "pynn.brian2", "pynn.nest")
+
+
+@dataclass
+class Brian2Equations:
+    """Brian2 synapse code.  ``{w}`` is the weight variable, ``{wunit}`` its unit, and
+    ``{transmit}`` the line that delivers the (plastic) efficacy to the target; the PyNN
+    wrapper fills them with PyNN's names (``weight``, ``%(syn_var)s``)."""
+    model: str
+    on_pre: str
+    on_post: str | None
+    initial: dict = field(default_factory=dict)     # state variable -> initial value
+    efficacy: str = "{w}"                            # expression transmitted per pre spike
+
+    def render(self, w="w", wunit="1", transmit=""):
+        fmt = lambda s: None if s is None else s.format(w=w, wunit=wunit, transmit=transmit)
+        return fmt(self.model), fmt(self.on_pre), fmt(self.on_post)
+
+
+@dataclass
+class NestMapping:
+    """How a model maps to a native NEST synapse model through pyNN.nest."""
+    synapse_model: str
+    table: list[Translation]             # PyNN-unit values -> NEST connection parameters
+    initial: dict = field(default_factory=dict)   # extra NEST connection state, from PyNN params
+    post_cell_params: tuple = ()          # PyNN names that NEST keeps on the postsynaptic neuron
+    check: Callable[[dict], None] | None = None   # raises PlasticityError if not representable
+    # NEST applies some updates lazily (at the next pre spike): gap (ms) after the schedule at
+    # which the runner adds one flush pre spike so that reported weights include every event
+    flush_gap: Callable[[dict], float] | None = None
+
+
+@dataclass
+class Model:
+    name: str
+    family: str
+    title: str
+    doc: str                       # the rule in math, every symbol defined
+    params: list[Param]
+    parameter_sets: dict[str, ParameterSet]
+    default_set: str
+    weight_unit: Unit | None        # unit of w_init / w_max (None = dimensionless)
+    plastic: bool                   # long-term weight changes (False: STP only)
+    brian2: Brian2Equations
+    nest: NestMapping | None
+    recorded: tuple = ("w",)        # synaptic state variables recorded over time
+    coincidence_rule: str = ""
+    cross_check: Callable[[dict, str], None] | None = None
+
+    # -- parameters ----------------------------------------------------------------------------
+    @property
+    def param_names(self):
+        return [p.name for p in self.params]
+
+    def param(self, name) -> Param:
+        for p in self.params:
+            if p.name == name:
+                return p
+        raise PlasticityError(f"{self.name}: unknown parameter '{name}' "
+                              f"(known: {', '.join(self.param_names)})")
+
+    def resolve(self, set_name: str | None = None, overrides: Mapping | None = None) -> dict:
+        """Parameter values of a named set with overrides applied, validated.
+
+        Returns ``{name: Quantity or float}`` in Brian2 units.  Raises :class:`PlasticityError`
+        with a one-line message on an unknown set or name, wrong dimension, impossible value.
+        """
+        set_name = set_name or self.default_set
+        if set_name not in self.parameter_sets:
+            raise PlasticityError(f"{self.name}: unknown parameter set '{set_name}' (known: "
+                                  f"{', '.join(self.parameter_sets)})")
+        pset = self.parameter_sets[set_name]
+        values = {}
+        for p in self.params:
+            if p.name not in pset.values:
+                raise PlasticityError(f"{self.name}: parameter set '{set_name}' lacks '{p.name}'")
+            values[p.name] = p.coerce(pset.values[p.name].value, self.name)
+        for name, value in (overrides or {}).items():
+            values[name] = self.param(name).coerce(value, self.name)
+        if self.cross_check:
+            self.cross_check(values, self.name)
+        return values
+
+    def provenance(self, set_name: str) -> dict:
+        pset = self.parameter_sets[set_name]
+        return {k: v.source for k, v in pset.values.items()}
+
+    # -- backends ------------------------------------------------------------------------------
+    def supported_backends(self):
+        out = ["brian2", "pynn.brian2"]
+        if self.nest is not None:
+            out.append("pynn.nest")
+        return out
+
+    def check_backend(self, backend: str):
+        if backend not in BACKENDS:
+            raise PlasticityError(f"unknown backend '{backend}' (known: {', '.join(BACKENDS)})")
+        if backend not in self.supported_backends():
+            raise PlasticityError(f"model '{self.name}' is not available on backend '{backend}' "
+                                  f"(supported: {', '.join(self.supported_backends())})")
+
+
+def to_pynn_value(value) -> float:
+    """The one place where Brian2 quantities become bare PyNN floats (ms, nA, uS, mV, Hz)."""
+    if not isinstance(value, Quantity) or get_dimensions(value) is DIMENSIONLESS:
+        return float(value)
+    dims = get_dimensions(value)
+    for unit in (brian2.ms, brian2.nA, brian2.uS, brian2.mV, brian2.Hz):
+        if dims is get_dimensions(unit):
+            return float(value / unit)
+    raise PlasticityError(f"no PyNN unit for a quantity of dimension {dims}")
+
+
+def to_pynn(values: dict) -> dict:
+    return {k: to_pynn_value(v) for k, v in values.items()}
+
+
+def time_constant(name, doc):
+    return Param(name, brian2.ms, doc, low=0.0, low_open=True)

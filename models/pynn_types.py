@@ -1,0 +1,216 @@
+"""PyNN synapse types built from the model definitions (ours, not PyNN's built-in STDP classes).
+
+* ``pyNN.brian2``: the synapse type carries the model's own Brian2 ``model`` / ``on_pre`` /
+  ``on_post`` strings (rendered with PyNN's ``weight`` variable and ``%(syn_var)s`` target), so the
+  very same equations run under PyNN as in plain Brian2.
+* ``pyNN.nest``: the synapse type maps to the native NEST model named in the model's
+  :class:`~models.core.NestMapping`, through its translation table.
+
+Parameters are given in PyNN units (ms, nA or uS, dimensionless), e.g.::
+
+    import pyNN.nest as sim
+    from models.pynn_types import synapse_type
+    syn = synapse_type("stdp_pair", sim, params="multiplicative", w_init=0.005)
+    sim.Projection(pre, post, sim.AllToAllConnector(), syn, receptor_type="excitatory")
+
+Also here: the imposed-spike cell types used by the protocols (a NEST ``parrot_neuron`` whose
+receptor 1 does not repeat spikes, and its pyNN.brian2 equivalent), so a protocol measures the
+rule, not a neuron.
+"""
+from __future__ import annotations
+
+import functools
+
+from .core import PlasticityError, to_pynn
+from . import get_model
+
+IMPOSED, PLASTIC = "imposed", "plastic"
+
+
+def _backend_name(sim) -> str:
+    name = getattr(sim, "__name__", str(sim))
+    if name.endswith(".nest"):
+        return "pynn.nest"
+    if name.endswith(".brian2"):
+        return "pynn.brian2"
+    raise PlasticityError(f"unsupported PyNN backend module '{name}' (supported: pyNN.nest, "
+                          "pyNN.brian2)")
+
+
+def synapse_type(model_name: str, sim, params: str | None = None, **overrides):
+    """An instance of this package's PyNN synapse type for ``model_name`` on backend ``sim``.
+
+    ``params`` names a parameter set; ``overrides`` accept units (``tau_plus="10ms"``) or
+    Brian2 quantities.  Values are validated by the model before anything is built.
+    """
+    model = get_model(model_name)
+    backend = _backend_name(sim)
+    model.check_backend(backend)
+    values = model.resolve(params, overrides)
+    pynn_params = to_pynn(values)
+    cls = brian2_synapse_class(model_name) if backend == "pynn.brian2" else \
+        nest_synapse_class(model_name)
+    if backend == "pynn.nest" and model.nest.check:
+        model.nest.check(pynn_params)
+    return cls(**pynn_kwargs(pynn_params))
+
+
+def pynn_kwargs(pynn_params: dict) -> dict:
+    """Our parameter names -> the PyNN synapse-type keyword arguments (w_init -> weight)."""
+    out = dict(pynn_params)
+    out["weight"] = out.pop("w_init")
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+# pyNN.brian2
+# ----------------------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=None)
+def brian2_synapse_class(model_name: str):
+    from brian2 import ms
+    from pyNN.standardmodels import StandardSynapseType, build_translations
+    from pyNN.brian2.simulator import state
+
+    model = get_model(model_name)
+    efficacy = model.brian2.efficacy.format(w="weight")
+    eqs, pre, post = model.brian2.render(w="weight", wunit="%(weight_units)s",
+                                         transmit=f"%(syn_var)s += {efficacy}")
+    defaults = {"weight": 0.0, "delay": None}
+    items = [("weight", "weight"), ("delay", "delay", ms)]
+    weight_params = ["weight"]
+    for p in model.params:
+        if p.name == "w_init":
+            continue
+        defaults[p.name] = 0.0
+        if p.weight:
+            items.append((p.name, p.name))
+            weight_params.append(p.name)
+        elif p.unit is not None:
+            items.append((p.name, p.name, ms))   # time constants: PyNN ms -> Brian2 second
+        else:
+            items.append((p.name, p.name))
+
+    def _get_minimum_delay(self):
+        d = state.min_delay
+        return state.dt if d == "auto" else d
+
+    def _set_target_type(self, weight_units):
+        for name in weight_params:
+            self.translations[name]["forward_transform"] = \
+                lambda n=name, **P: P[n] * weight_units
+            self.translations[name]["reverse_transform"] = \
+                lambda n=name, **P: P[n] / weight_units
+
+    def __init__(self, **parameters):
+        StandardSynapseType.__init__(self, **parameters)
+        self.translations = build_translations(*items)   # per instance: weight units vary
+
+    return type(f"{model_name}_brian2", (StandardSynapseType,), {
+        "__doc__": model.doc,
+        "default_parameters": defaults,
+        "translations": build_translations(*items),
+        "eqs": eqs, "pre": pre, "post": post,
+        "initial_conditions": dict(model.brian2.initial),
+        "__init__": __init__,
+        "_get_minimum_delay": _get_minimum_delay,
+        "_set_target_type": _set_target_type,
+    })
+
+
+@functools.lru_cache(maxsize=None)
+def brian2_relay_cell_class():
+    """pyNN.brian2 cell that fires when its 'imposed' input arrives and ignores 'plastic' input.
+
+    A spike from a SpikeSourceArray through a static synapse (delay one time step) sets
+    ``v_relay``; the threshold fires one step later and the reset clears it: two steps of
+    latency, which the runner compensates.  The plastic synapse writes into ``g_plastic``,
+    which has no effect, like receptor 1 of NEST's parrot_neuron.
+    """
+    from pyNN.standardmodels import StandardCellType
+    from pyNN.brian2.cells import BaseNeuronGroup
+
+    class RelayGroup(BaseNeuronGroup):
+        def __init__(self, n, equations, **parameters):
+            BaseNeuronGroup.__init__(self, n, equations, threshold="v_relay > 0.5*nA",
+                                     reset="v_relay = 0*nA", **parameters)
+
+    return type("ImposedSpikeRelay", (StandardCellType,), {
+        "__doc__": brian2_relay_cell_class.__doc__,
+        "default_parameters": {},
+        "default_initial_values": {},
+        "translations": {},
+        "state_variable_translations": {},
+        "eqs": "v_relay : amp\ng_plastic : amp\n",
+        "post_synaptic_variables": {IMPOSED: "v_relay", PLASTIC: "g_plastic"},
+        "receptor_types": (IMPOSED, PLASTIC),
+        "conductance_based": False,
+        "brian2_model": RelayGroup,
+        "recordable": ["spikes"],
+        "injectable": False,
+    })
+
+
+# ----------------------------------------------------------------------------------------------
+# pyNN.nest
+# ----------------------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=None)
+def nest_synapse_class(model_name: str):
+    import nest
+    from pyNN.standardmodels import StandardSynapseType, build_translations
+    from pyNN.nest.synapses import NESTSynapseMixin
+
+    model = get_model(model_name)
+    mapping = model.nest
+    if mapping is None:
+        raise PlasticityError(f"model '{model_name}' has no NEST mapping")
+    items = [("delay", "delay")]
+    for t in mapping.table:
+        items.append((t.name, t.native, lambda t=t, **P: t.forward(P),
+                      lambda t=t, **P: t.reverse(P)))
+    for name in mapping.post_cell_params:
+        items.append((name, name))
+    defaults = {"delay": None}
+    for t in mapping.table:
+        defaults[t.name] = 0.0
+    for name in mapping.post_cell_params:
+        defaults[name] = 0.0
+
+    def translate(self, parameters, copy=True):
+        native = StandardSynapseType.translate(self, parameters, copy)
+        for name, f in mapping.initial.items():
+            native.update(**{name: f(parameters)})
+        return native
+
+    def _get_nest_synapse_model(self):
+        name = NESTSynapseMixin._get_nest_synapse_model(self)
+        if getattr(self, "weight_recorder", None) is not None:
+            nest.SetDefaults(name, {"weight_recorder": self.weight_recorder})
+        return name
+
+    return type(f"{model_name}_nest", (StandardSynapseType, NESTSynapseMixin), {
+        "__doc__": model.doc,
+        "nest_name": mapping.synapse_model,
+        "default_parameters": defaults,
+        "translations": build_translations(*items),
+        "translate": translate,
+        "_get_nest_synapse_model": _get_nest_synapse_model,
+        "weight_recorder": None,
+    })
+
+
+@functools.lru_cache(maxsize=None)
+def nest_parrot_cell_class():
+    """NEST parrot_neuron as a PyNN cell type with two receptors: 'imposed' (port 0) repeats
+    every spike it receives; 'plastic' (port 1) does not (the synapse under test connects there,
+    as in NEST's own STDP tests)."""
+    from pyNN.nest.cells import native_cell_type
+    base = native_cell_type("parrot_neuron")
+
+    def get_receptor_type(self, name):
+        return {IMPOSED: 0, PLASTIC: 1}[name]
+
+    return type("ImposedSpikeParrot", (base,), {
+        "receptor_types": [IMPOSED, PLASTIC],
+        "standard_receptor_type": False,
+        "get_receptor_type": get_receptor_type,
+    })

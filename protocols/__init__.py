@@ -1,0 +1,15 @@
+"""Protocols: spike schedules of classic plasticity experiments, the engine that runs them on
+every backend in one simulation, and their Neo output."""
+from models.core import PlasticityError
+
+from . import bi_poo_1998, spike_trains, tsodyks_markram_1998
+from .base import Protocol
+
+PROTOCOLS: dict[str, Protocol] = {p.name: p for p in (
+    bi_poo_1998.PROTOCOL, tsodyks_markram_1998.PROTOCOL, spike_trains.PROTOCOL)}
+
+
+def get_protocol(name: str) -> Protocol:
+    if name not in PROTOCOLS:
+        raise PlasticityError(f"unknown protocol '{name}' (known: {', '.join(PROTOCOLS)})")
+    return PROTOCOLS[name]

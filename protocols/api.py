@@ -1,0 +1,74 @@
+"""Run a protocol end to end: validate everything, simulate, measure, write the NIX file."""
+from __future__ import annotations
+
+from models import get_model
+from models.core import PlasticityError, format_value
+
+from . import engine, get_protocol
+from .neo_io import build_block, check_writable, dw_percent, write_nix
+
+
+def split_overrides(model, protocol, pairs: dict):
+    """``--set name=value``: a model parameter if the model has it, else a protocol option."""
+    params, options = {}, {}
+    option_names = {o.name for o in protocol.options}
+    for k, v in pairs.items():
+        if k in model.param_names:
+            params[k] = v
+        elif k in option_names:
+            options[k] = v
+        else:
+            raise PlasticityError(
+                f"--set {k}: not a parameter of model '{model.name}' "
+                f"({', '.join(model.param_names)}) nor an option of protocol '{protocol.name}'"
+                + (f" ({', '.join(sorted(option_names))})" if option_names else ""))
+    return params, options
+
+
+def run_protocol(protocol_name, model_name, set_name=None, overrides=None, backend="brian2",
+                 out=None, schedule_file=None, threads=1, progress=False):
+    """Returns (RunResult, summary dict).  Everything is validated before anything runs."""
+    protocol = get_protocol(protocol_name)
+    model = get_model(model_name)
+    protocol.check_model(model)
+    model.check_backend(backend)
+    if threads < 1:
+        raise PlasticityError(f"--threads must be >= 1, got {threads}")
+    if threads > 1 and backend != "pynn.nest":
+        raise PlasticityError("--threads applies to backend pynn.nest only")
+    params, opt_given = split_overrides(model, protocol, dict(overrides or {}))
+    set_name = set_name or model.default_set
+    values = model.resolve(set_name, params)
+    options = protocol.resolve_options(opt_given)
+    if schedule_file and not protocol.needs_schedule_file:
+        raise PlasticityError(f"--schedule is only used by protocol 'spike_trains'")
+    schedule = protocol.build(model, values, options, schedule_file)
+    if out:
+        check_writable(out)
+    result = engine.run(model, set_name, values, schedule, backend, threads=threads,
+                        progress=progress)
+    measurements = protocol.measure(result) if protocol.measure else \
+        [{} for _ in schedule.conditions]
+    summary = summarize(result, protocol.name, options, measurements, out)
+    if out:
+        write_nix(build_block(result, protocol.name, options, measurements), out)
+    return result, summary
+
+
+def summarize(result, protocol_name, options, measurements, out):
+    conds = []
+    for k, c in enumerate(result.schedule.conditions):
+        d = {"label": c.label, "w_initial": float(result.w_initial[k]),
+             "w_final": float(result.w_final[k]),
+             "dw_percent": dw_percent(result.w_initial[k], result.w_final[k])}
+        d.update(c.variables)
+        d.update(measurements[k])
+        conds.append(d)
+    return {
+        "protocol": protocol_name, "model": result.model.name, "params": result.set_name,
+        "backend": result.backend,
+        "parameters": {k: format_value(v) for k, v in result.values.items()},
+        "weight_unit": "1" if result.model.weight_unit is None else str(result.model.weight_unit),
+        "options": options, "output": out, "wall_time_s": result.wall_time_s,
+        "simulator_versions": result.simulator_versions, "conditions": conds,
+    }

@@ -1,0 +1,67 @@
+"""Protocol registry: a protocol builds a spike schedule and names the data it is compared with."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Callable
+
+from models.core import Model, PlasticityError
+
+
+@dataclass(frozen=True)
+class Option:
+    name: str
+    default: object
+    doc: str
+    kind: type = float
+    low: float | None = None
+
+    def coerce(self, text, protocol):
+        try:
+            value = self.kind(float(text)) if self.kind is int else self.kind(text)
+        except (TypeError, ValueError):
+            raise PlasticityError(f"{protocol}: option '{self.name}' must be a "
+                                  f"{self.kind.__name__}, got '{text}'") from None
+        if self.kind is int and float(text) != int(float(text)):
+            raise PlasticityError(f"{protocol}: option '{self.name}' must be an integer, got "
+                                  f"'{text}'")
+        if self.low is not None and value < self.low:
+            raise PlasticityError(f"{protocol}: option '{self.name}' must be >= {self.low:g}, got "
+                                  f"{value}")
+        return value
+
+
+@dataclass
+class Protocol:
+    name: str
+    title: str
+    doc: str
+    families: tuple                     # model families it applies to
+    options: list[Option]
+    build: Callable                     # (model, values, options, schedule_file) -> Schedule
+    measure: Callable | None = None     # (RunResult) -> list of per-condition dicts
+    datasets: tuple = ()                # dataset names in protocols/data/datasets.json
+    needs_schedule_file: bool = False
+
+    def applies_to(self, model: Model) -> bool:
+        return model.family in self.families
+
+    def check_model(self, model: Model):
+        if not self.applies_to(model):
+            raise PlasticityError(f"protocol '{self.name}' does not apply to model '{model.name}' "
+                                  f"(it applies to {', '.join(self.families)} models)")
+
+    def resolve_options(self, given: dict) -> dict:
+        known = {o.name: o for o in self.options}
+        out = {o.name: o.default for o in self.options}
+        for k, v in given.items():
+            if k not in known:
+                raise PlasticityError(f"{self.name}: unknown option '{k}'")
+            out[k] = known[k].coerce(v, self.name)
+        return out
+
+
+def load_datasets() -> dict:
+    with resources.files("protocols").joinpath("data/datasets.json").open() as fh:
+        return json.load(fh)["datasets"]

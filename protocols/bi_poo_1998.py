@@ -1,0 +1,71 @@
+"""Bi & Poo (1998): the STDP window in cultured hippocampal neurons.
+
+Provenance: Bi G-Q & Poo M-M (1998) J Neurosci 18:10464, Fig. 7 (digitized points in
+``protocols/data/datasets.json``, two independent digitizations, no error bars).
+
+Schedule: for each Δt = t_post − t_pre, ``pairs`` pairings (default 60) at ``freq_hz`` (default
+1 Hz); the first pre spike at 200 ms.  Conditions: the window from −100 to +100 ms in 5 ms steps
+(41 values), plus one condition at each digitized data point's Δt rounded to the 0.1 ms grid
+(label ``data:<dt>``), so model and data are compared at the same Δt without interpolation.
+"60 pairings at 1 Hz" is the commonly quoted protocol; the reference data mark it unverified.
+All conditions run in one simulation as independent synapses.
+"""
+import numpy as np
+
+from .base import Option, Protocol, load_datasets
+from .schedule import Condition, Schedule, DT_MS
+
+FIRST_PRE_MS = 200.0
+DATASETS = ("bipoo1998_stdp_window_digitized_A", "bipoo1998_stdp_window_digitized_B")
+
+
+def window_dts(dt_max=100.0, step=5.0):
+    n = int(round(2 * dt_max / step))
+    return np.round(np.linspace(-dt_max, dt_max, n + 1), 6)
+
+
+def data_dts():
+    ds = load_datasets()
+    vals = set()
+    for name in DATASETS:
+        for p in ds[name]["points"]:
+            vals.add(round(round(p["condition"]["dt_ms"] / DT_MS) * DT_MS, 6))
+    return sorted(vals)
+
+
+def pairing(dt, pairs, freq_hz, first=FIRST_PRE_MS):
+    period = 1000.0 / freq_hz
+    pre = first + period * np.arange(pairs)
+    post = pre + dt
+    return np.round(pre / DT_MS) * DT_MS, np.round(post / DT_MS) * DT_MS
+
+
+def build(model, values, options, schedule_file=None):
+    pairs, freq = int(options["pairs"]), float(options["freq_hz"])
+    conds = []
+    grid = window_dts()
+    for dt in grid:
+        pre, post = pairing(dt, pairs, freq)
+        conds.append(Condition(f"dt={dt:+g}", pre, post, variables={"dt_ms": float(dt),
+                                                                      "kind": "window"}))
+    for dt in data_dts():
+        if np.any(np.isclose(grid, dt)):
+            continue
+        pre, post = pairing(dt, pairs, freq)
+        conds.append(Condition(f"data:{dt:+g}", pre, post, variables={"dt_ms": float(dt),
+                                                                        "kind": "data"}))
+    duration = FIRST_PRE_MS + pairs * 1000.0 / freq
+    return Schedule("bi_poo_1998", duration, conds,
+                    meta={"pairs": pairs, "freq_hz": freq}).validate()
+
+
+PROTOCOL = Protocol(
+    name="bi_poo_1998",
+    title="Bi & Poo 1998 STDP window",
+    doc=__doc__,
+    families=("stdp",),
+    options=[Option("pairs", 60, "pairings per condition", int, 1),
+             Option("freq_hz", 1.0, "pairing frequency (Hz)", float, 1e-3)],
+    build=build,
+    datasets=DATASETS,
+)

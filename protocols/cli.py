@@ -1,0 +1,141 @@
+"""Command line: ``plasticity list | run | compare | reproduce``.
+
+Bad input exits 2 with one line on stderr and leaves no output file.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+os.environ.setdefault("PYNEST_QUIET", "1")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        sys.stderr.write(f"plasticity: error: {message}\n")
+        sys.exit(2)
+
+
+def _parse_sets(items):
+    out = {}
+    for item in items or []:
+        if "=" not in item:
+            from models.core import PlasticityError
+            raise PlasticityError(f"--set expects name=value, got '{item}'")
+        k, v = item.split("=", 1)
+        out[k.strip()] = v.strip()
+    return out
+
+
+def cmd_list(args):
+    from models import MODELS
+    from models.core import BACKENDS, unit_string
+    from protocols import PROTOCOLS
+    print("Models (parameter sets):")
+    for m in MODELS.values():
+        print(f"  {m.name:18s} {m.title}")
+        for s in m.parameter_sets:
+            mark = " (default)" if s == m.default_set else ""
+            print(f"      {s}{mark}")
+    print("\nProtocols:")
+    for p in PROTOCOLS.values():
+        print(f"  {p.name:22s} {p.title}  [models: {', '.join(p.families)}]")
+    print("\nBackends: " + ", ".join(BACKENDS))
+    print("\nModel x backend:")
+    print(f"  {'model':18s} " + " ".join(f"{b:12s}" for b in BACKENDS))
+    for m in MODELS.values():
+        cells = []
+        for b in BACKENDS:
+            if b not in m.supported_backends():
+                cells.append("no")
+            elif b == "pynn.nest":
+                cells.append(m.nest.synapse_model)
+            else:
+                cells.append("yes")
+        print(f"  {m.name:18s} " + " ".join(f"{c:12s}" for c in cells))
+    return 0
+
+
+def cmd_run(args):
+    from protocols.api import run_protocol
+    result, summary = run_protocol(args.protocol, args.model, args.params,
+                                   _parse_sets(args.set), args.backend, args.out, args.schedule,
+                                   threads=args.threads, progress=not args.json)
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        print(f"{summary['protocol']} / {summary['model']} [{summary['params']}] on "
+              f"{summary['backend']}: {len(summary['conditions'])} conditions, "
+              f"{summary['wall_time_s']:.2f} s")
+        for c in summary["conditions"]:
+            print(f"  {c['label']:22s} w {c['w_initial']:.6g} -> {c['w_final']:.6g} "
+                  f"({c['dw_percent']:+.3f} %)")
+        if args.out:
+            print(f"wrote {args.out}")
+    return 0
+
+
+def cmd_compare(args):
+    from analysis.plots import compare_files
+    text = compare_files(args.files, args.out)
+    print(text)
+    return 0
+
+
+def cmd_reproduce(args):
+    from analysis.report import reproduce
+    reproduce(args.out, backends=args.backend or None)
+    return 0
+
+
+def build_parser():
+    p = _Parser(prog="plasticity", description="Synaptic plasticity model collection")
+    sub = p.add_subparsers(dest="cmd", parser_class=_Parser)
+    sub.required = True
+    sub.add_parser("list", help="models, parameter sets, protocols, backends")
+    r = sub.add_parser("run", help="run a protocol")
+    r.add_argument("protocol")
+    r.add_argument("--model", required=True)
+    r.add_argument("--params", default=None, help="parameter set name")
+    r.add_argument("--set", action="append", metavar="NAME=VALUE",
+                   help="override a parameter (units allowed: tau_plus=20ms) or protocol option")
+    r.add_argument("--schedule", default=None, help="JSON schedule (protocol spike_trains)")
+    r.add_argument("--backend", default="brian2")
+    r.add_argument("--threads", type=int, default=1, help="NEST threads (pynn.nest)")
+    r.add_argument("--out", default=None, help="output NIX file")
+    r.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    c = sub.add_parser("compare", help="plot NIX results together")
+    c.add_argument("files", nargs="+")
+    c.add_argument("--out", required=True, help="figure file (.png or .svg)")
+    rp = sub.add_parser("reproduce", help="run every protocol x model x set x backend")
+    rp.add_argument("--backend", action="append", help="restrict to these backends")
+    rp.add_argument("--out", default="results")
+    return p
+
+
+def main(argv=None):
+    from models.core import PlasticityError
+    args = build_parser().parse_args(argv)
+    try:
+        handler = {"list": cmd_list, "run": cmd_run, "compare": cmd_compare,
+                   "reproduce": cmd_reproduce}[args.cmd]
+        return handler(args)
+    except PlasticityError as err:
+        sys.stderr.write(f"plasticity: error: {err}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write("plasticity: interrupted\n")
+        return 130
+    except Exception as err:   # never a traceback for the user; PLASTICITY_DEBUG=1 shows it
+        if os.environ.get("PLASTICITY_DEBUG"):
+            raise
+        msg = str(err).splitlines()[0] if str(err) else ""
+        sys.stderr.write(f"plasticity: internal error: {type(err).__name__}: {msg}\n")
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,404 @@
+"""Run a spike schedule on a backend: ``brian2``, ``pynn.brian2`` or ``pynn.nest``.
+
+Timing semantics are the product's: a schedule's spike times are the times at which the synapse
+sees the spikes.  Each runner places its sources so that this holds:
+
+* ``brian2``: pre and post SpikeGeneratorGroups, synaptic delay 0.
+* ``pynn.brian2`` (delays axonal): pre SpikeSourceArray -> plastic synapse (delay d) -> relay
+  cell; the pre source fires at t - d.  Post: SpikeSourceArray -> static synapse -> relay
+  (2 steps latency), the post source fires at t - 2 dt.
+* ``pynn.nest`` (delays dendritic): SpikeSourceArray -> parrot (delay d_g) -> plastic synapse
+  (delay d) -> parrot receptor 1.  Pre parrots fire at t; post parrots at t - d, so that the
+  synapse sees the post spike at t.
+
+Every simulator time is the schedule time plus ``OFFSET_MS`` (NEST generators need t > 0).
+All conditions run in one simulation as independent synapses.
+"""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from models.core import Model, PlasticityError, magnitude, to_pynn, unit_string
+from .schedule import Schedule
+
+OFFSET_MS = 1.0
+NEST_STAMP_EPS_MS = 0.25e-3
+os.environ.setdefault("PYNEST_QUIET", "1")
+
+
+@dataclass
+class RunResult:
+    model: Model
+    set_name: str
+    values: dict                      # resolved parameters (Brian2 quantities)
+    backend: str
+    schedule: Schedule
+    w_initial: np.ndarray             # per condition, in the model's weight unit
+    w_final: np.ndarray
+    signal_times_ms: np.ndarray       # regular sampling of the recorded state
+    signals: dict                     # variable -> array (n_samples, n_conditions)
+    spike_state: dict = field(default_factory=dict)   # variable -> list (per condition) of
+    #                                                   per-pre-spike values (STP: u, x, efficacy)
+    signal_semantics: str = ""
+    simulator_versions: dict = field(default_factory=dict)
+    wall_time_s: float = 0.0
+    threads: int = 1
+
+
+def _brian2_wunit(model: Model) -> str:
+    """Brian2 equation unit of the weight: '1' or the SI base unit (e.g. 'amp' for pA)."""
+    if model.weight_unit is None:
+        return "1"
+    from brian2 import get_unit
+    return repr(get_unit(model.weight_unit.dim))
+
+
+def initial_weights(model: Model, values: dict, schedule: Schedule) -> np.ndarray:
+    """Per-condition initial weight (model weight unit), validated against the model bounds."""
+    w_param = model.param("w_init")
+    out = []
+    for c in schedule.conditions:
+        if c.w_init is None:
+            w = values["w_init"]
+        else:
+            w = w_param.coerce(c.w_init if not isinstance(c.w_init, (int, float))
+                               else (c.w_init if model.weight_unit is None
+                                     else c.w_init * model.weight_unit), model.name)
+            if "w_max" in values and w > values["w_max"]:
+                raise PlasticityError(f"condition '{c.label}': w_init {c.w_init} is outside "
+                                      f"[0, w_max = {values['w_max']}]")
+        out.append(magnitude(w, model.weight_unit))
+    return np.asarray(out, dtype=float)
+
+
+def record_dt_for(schedule: Schedule, max_samples: int = 2000) -> float:
+    """Sampling interval of the recorded signals: a multiple of dt giving <= max_samples."""
+    steps = int(np.ceil(schedule.duration_ms / schedule.dt_ms / max_samples))
+    return max(1, steps) * schedule.dt_ms
+
+
+def sample_times(schedule: Schedule, rec_dt: float) -> np.ndarray:
+    """Schedule times of the recorded samples: simulator times k * rec_dt, minus the offset,
+    within [0, duration] (a Brian2 StateMonitor with dt = rec_dt samples exactly these)."""
+    k0 = int(np.ceil(OFFSET_MS / rec_dt - 1e-9))
+    k1 = int(np.floor((schedule.duration_ms + OFFSET_MS) / rec_dt + 1e-9))
+    return np.round(np.arange(k0, k1 + 1) * rec_dt - OFFSET_MS, 9)
+
+
+def run(model: Model, set_name: str, values: dict, schedule: Schedule, backend: str,
+        threads: int = 1, progress: bool = False) -> RunResult:
+    model.check_backend(backend)
+    schedule.validate()
+    w0 = initial_weights(model, values, schedule)
+    if backend == "pynn.nest" and model.nest.check:
+        model.nest.check(to_pynn(values))
+    runner = {"brian2": _run_brian2, "pynn.brian2": _run_pynn_brian2,
+              "pynn.nest": _run_pynn_nest}[backend]
+    t0 = time.perf_counter()
+    result = runner(model, values, schedule, w0, threads=threads, progress=progress)
+    result.wall_time_s = time.perf_counter() - t0
+    result.set_name = set_name
+    result.threads = threads
+    return result
+
+
+# ----------------------------------------------------------------------------------------------
+# helpers shared by the runners
+# ----------------------------------------------------------------------------------------------
+def _padded(n: int) -> int:
+    """pyNN 0.13 connectors fail on 1-neuron populations under numpy 2: pad with a silent
+    condition (no spikes) that is dropped from the results."""
+    return max(n, 2)
+
+
+def _spike_state_from_trace(model, schedule, trace_times_steps, traces, w):
+    """Per-pre-spike STP state read from a per-step trace (value at the end of the spike step)."""
+    out = {name: [] for name in model.recorded}
+    out["efficacy"] = []
+    for k, steps in enumerate(schedule.steps("pre")):
+        idx = steps + trace_times_steps
+        vals = {name: traces[name][idx, k] for name in model.recorded}
+        for name in model.recorded:
+            out[name].append(vals[name])
+        out["efficacy"].append(w[k] * np.prod([vals[n] for n in model.recorded], axis=0))
+    return out
+
+
+def _hold(sample_times, event_times, event_values, initial):
+    """Sample a step function (value after the last event at or before each sample time)."""
+    idx = np.searchsorted(event_times, sample_times + 1e-9, side="right") - 1
+    vals = np.where(idx >= 0, np.asarray(event_values)[np.clip(idx, 0, None)]
+                    if len(event_values) else initial, initial)
+    return vals
+
+
+def _progress_run(run_fn, total_ms, progress, chunk_ms=None, label="simulating"):
+    """Advance a simulator in chunks with a progress bar (tqdm) when asked."""
+    if not progress:
+        run_fn(total_ms)
+        return
+    from tqdm import tqdm
+    chunk_ms = chunk_ms or max(total_ms / 50.0, 1.0)
+    done = 0.0
+    with tqdm(total=round(total_ms), unit="ms", desc=label, leave=False) as bar:
+        while done < total_ms - 1e-9:
+            step = min(chunk_ms, total_ms - done)
+            run_fn(step)
+            done += step
+            bar.update(round(done) - bar.n)
+
+
+# ----------------------------------------------------------------------------------------------
+# brian2 (native, runtime mode)
+# ----------------------------------------------------------------------------------------------
+def _run_brian2(model, values, schedule, w0, threads=1, progress=False):
+    import brian2 as b2
+
+    dt = schedule.dt_ms * b2.ms
+    n = len(schedule.conditions)
+    off = int(round(OFFSET_MS / schedule.dt_ms))
+
+    def generator(role):
+        steps = schedule.steps(role)
+        idx = np.concatenate([np.full(len(s), k) for k, s in enumerate(steps)] + [[]]).astype(int)
+        t = np.concatenate(steps + [np.zeros(0, np.int64)]) + off
+        return b2.SpikeGeneratorGroup(n, idx, t * dt, dt=dt, name=f"{role}_spikes")
+
+    pre, post = generator("pre"), generator("post")
+    eqs, on_pre, on_post = model.brian2.render(w="w", wunit=_brian2_wunit(model), transmit="")
+    syn = b2.Synapses(pre, post, model=eqs, on_pre=on_pre, on_post=on_post, dt=dt,
+                      name="plastic")
+    syn.connect(j="i")
+    _set_brian2_parameters(syn, model, values)
+    for name, v in model.brian2.initial.items():
+        setattr(syn, name, v)
+    syn.w = w0 if model.weight_unit is None else w0 * model.weight_unit
+    rec_dt = record_dt_for(schedule)
+    if model.plastic:
+        mon = b2.StateMonitor(syn, list(model.recorded), record=True, dt=rec_dt * b2.ms,
+                              when="end", name="state")
+    else:   # per-step trace: per-spike state is read at the spike steps
+        mon = b2.StateMonitor(syn, list(model.recorded), record=True, dt=dt, when="end",
+                              name="state")
+    net = b2.Network(pre, post, syn, mon)
+    total_ms = schedule.duration_ms + OFFSET_MS + schedule.dt_ms
+    _progress_run(lambda ms_: net.run(ms_ * b2.ms), total_ms, progress)
+    w_final = np.asarray(syn.w[:] / (model.weight_unit or 1), dtype=float)
+    w_final = w_final[np.argsort(np.asarray(syn.i[:]))]
+    order = np.argsort(np.asarray(syn.i[:]))
+    mon_t = np.asarray(mon.t / b2.ms)
+    traces = {name: np.asarray(getattr(mon, name)).T[:, order] for name in model.recorded}
+    if "w" in traces and model.weight_unit is not None:
+        traces["w"] = traces["w"] / float(model.weight_unit)
+    return _finish_brian2_like(model, values, schedule, w0, w_final, mon_t, traces, rec_dt,
+                               "brian2", {"brian2": b2.__version__},
+                               first_step_offset=off)
+
+
+def _set_brian2_parameters(syn, model, values, weight_unit=None):
+    for p in model.params:
+        if p.name == "w_init":
+            continue
+        v = values[p.name]
+        if p.weight and weight_unit is not None:
+            v = float(v) * weight_unit
+        setattr(syn, p.name, v)
+
+
+def _finish_brian2_like(model, values, schedule, w0, w_final, mon_t, traces, rec_dt, backend,
+                        versions, first_step_offset):
+    sample_t = sample_times(schedule, rec_dt)
+    if model.plastic:
+        # monitor sampled every rec_dt of simulator time: keep the samples in [0, duration]
+        idx = np.round((sample_t + OFFSET_MS) / rec_dt).astype(int)
+        signals = {k: v[idx] for k, v in traces.items()}
+        spike_state = {}
+        semantics = "weight at each sample time, including every event up to that time"
+    else:
+        # per-step traces: index = simulator step
+        step_idx = np.round((sample_t + OFFSET_MS) / schedule.dt_ms).astype(int)
+        signals = {k: v[step_idx] for k, v in traces.items()}
+        spike_state = _spike_state_from_trace(model, schedule, first_step_offset, traces, w0)
+        semantics = "state stored at the most recent presynaptic spike (step function)"
+    return RunResult(model, "", values, backend, schedule, w0, w_final, sample_t, signals,
+                     spike_state, semantics, versions)
+
+
+# ----------------------------------------------------------------------------------------------
+# pynn.brian2
+# ----------------------------------------------------------------------------------------------
+RELAY_LATENCY_STEPS = 2
+
+
+def _run_pynn_brian2(model, values, schedule, w0, threads=1, progress=False):
+    import brian2 as b2
+    import pyNN
+    import pyNN.brian2 as sim
+    from pyNN.parameters import Sequence
+    from models.pynn_types import (IMPOSED, PLASTIC, brian2_relay_cell_class,
+                                   brian2_synapse_class, pynn_kwargs)
+
+    dt_ms = schedule.dt_ms
+    n = len(schedule.conditions)
+    npad = _padded(n)
+    sim.setup(timestep=dt_ms, min_delay=dt_ms, max_delay=10 * dt_ms)
+    d_syn = dt_ms
+
+    def source(role, shift_ms):
+        trains = [Sequence(np.round((c_t + OFFSET_MS - shift_ms) / dt_ms) * dt_ms)
+                  for c_t in (getattr(c, role) for c in schedule.conditions)]
+        trains += [Sequence([])] * (npad - n)
+        return sim.Population(npad, sim.SpikeSourceArray(spike_times=trains))
+
+    pre_src = source("pre", d_syn)
+    post_src = source("post", RELAY_LATENCY_STEPS * dt_ms)
+    relay = sim.Population(npad, brian2_relay_cell_class()())
+    sim.Projection(post_src, relay, sim.OneToOneConnector(),
+                   sim.StaticSynapse(weight=1.0, delay=dt_ms), receptor_type=IMPOSED)
+    kwargs = pynn_kwargs(to_pynn(values))
+    syn_type = brian2_synapse_class(model.name)(**kwargs)
+    proj = sim.Projection(pre_src, relay, sim.OneToOneConnector(), syn_type,
+                          receptor_type=PLASTIC)
+    syn = proj._brian2_synapses[0][0]
+    weight_unit = b2.nA        # the relay is current-based: PyNN weights in nA
+    w_first = np.concatenate([w0, np.full(npad - n, kwargs["weight"])])
+    order = np.argsort(np.asarray(syn.i[:]))
+    syn.weight[order] = w_first * weight_unit
+    rec_dt = record_dt_for(schedule)
+    names = [("weight" if v == "w" else v) for v in model.recorded]
+    mon = b2.StateMonitor(syn, names, record=True,
+                          dt=(rec_dt if model.plastic else dt_ms) * b2.ms, when="end")
+    sim.simulator.state.network.add(mon)
+    total_ms = schedule.duration_ms + OFFSET_MS + dt_ms
+    _progress_run(lambda ms_: sim.run(ms_), total_ms, progress)
+    w_final = (np.asarray(syn.weight[:] / weight_unit, dtype=float))[order][:n]
+    mon_t = np.asarray(mon.t / b2.ms)
+    traces = {}
+    for name, bname in zip(model.recorded, names):
+        arr = np.asarray(getattr(mon, bname)).T[:, order][:, :n]
+        traces[name] = arr / float(weight_unit) if name == "w" else arr
+    sim.end()
+    return _finish_brian2_like(model, values, schedule, w0, w_final, mon_t, traces, rec_dt,
+                               "pynn.brian2", {"pyNN": pyNN.__version__, "brian2": b2.__version__},
+                               first_step_offset=int(round(OFFSET_MS / dt_ms)))
+
+
+# ----------------------------------------------------------------------------------------------
+# pynn.nest
+# ----------------------------------------------------------------------------------------------
+def _run_pynn_nest(model, values, schedule, w0, threads=1, progress=False):
+    import nest
+    import pyNN
+    import pyNN.nest as sim
+    from pyNN.parameters import Sequence
+    from models.pynn_types import IMPOSED, PLASTIC, nest_parrot_cell_class, nest_synapse_class, \
+        pynn_kwargs
+
+    nest.set_verbosity("M_ERROR")
+    dt_ms = schedule.dt_ms
+    n = len(schedule.conditions)
+    npad = _padded(n)
+    sim.setup(timestep=dt_ms, min_delay=dt_ms, max_delay=10 * dt_ms, threads=threads,
+              spike_precision="on_grid", rng_seed=12345)
+    nest.set_verbosity("M_ERROR")
+    d_gen, d_syn = dt_ms, dt_ms
+    flush_ms = None
+    if model.nest.flush_gap is not None:
+        flush_ms = np.round((schedule.duration_ms + model.nest.flush_gap(values)) / dt_ms) * dt_ms
+
+    def source(role, shift_ms, extra=None):
+        trains = []
+        for c in schedule.conditions:
+            t = getattr(c, role)
+            if extra is not None:
+                t = np.append(t, extra)
+            steps = np.round((t + OFFSET_MS - shift_ms) / dt_ms)
+            # NEST stamps a spike time by rounding *up* in tics (0.001 ms): a float a hair above
+            # the grid point (e.g. 90.8 - 0.1 = 90.70000000000000284) lands one step late.  A
+            # quarter tic below the grid point is stamped exactly on it.
+            trains.append(Sequence(steps * dt_ms - NEST_STAMP_EPS_MS))
+        trains += [Sequence([])] * (npad - n)
+        return sim.Population(npad, sim.SpikeSourceArray(spike_times=trains))
+
+    parrot = nest_parrot_cell_class()
+    pre_src = source("pre", d_gen, extra=flush_ms)
+    post_src = source("post", d_gen + d_syn)
+    pre = sim.Population(npad, parrot())
+    post = sim.Population(npad, parrot())
+    static = sim.StaticSynapse(weight=1.0, delay=d_gen)
+    sim.Projection(pre_src, pre, sim.OneToOneConnector(), static, receptor_type=IMPOSED)
+    sim.Projection(post_src, post, sim.OneToOneConnector(), static, receptor_type=IMPOSED)
+    kwargs = pynn_kwargs(to_pynn(values))
+    kwargs["delay"] = d_syn
+    syn_type = nest_synapse_class(model.name)(**kwargs)
+    recorder = nest.Create("weight_recorder")
+    syn_type.weight_recorder = recorder
+    proj = sim.Projection(pre, post, sim.OneToOneConnector(), syn_type, receptor_type=PLASTIC)
+    table = {t.name: t for t in model.nest.table}
+    w_scale = table["weight"].forward({"weight": 1.0})     # PyNN unit -> NEST unit
+    to_pynn_w = to_pynn({"w": (1.0 if model.weight_unit is None else 1.0 * model.weight_unit)})["w"]
+    conns = nest.GetConnections(source=pre.node_collection, target=post.node_collection)
+    src_index = np.asarray(conns.get("source")) - pre.first_id
+    nest_w0 = np.concatenate([w0, np.full(npad - n, w0[0])]) * to_pynn_w * w_scale
+    order = np.argsort(src_index)
+    weights = np.empty(len(src_index))
+    weights[order] = nest_w0
+    conns.set(weight=list(weights))
+    end_ms = max(schedule.duration_ms, flush_ms or 0.0) + OFFSET_MS + 2 * dt_ms
+
+    spike_state = {}
+    if model.plastic:
+        _progress_run(sim.run, end_ms, progress)
+    else:
+        # read NEST's stored (u, x) right after every presynaptic spike (chunked simulation)
+        pre_steps = schedule.steps("pre")
+        all_steps = np.unique(np.concatenate(pre_steps + [np.zeros(0, np.int64)]))
+        states = {name: np.full((len(all_steps), npad), np.nan) for name in model.recorded}
+        for k, st in enumerate(all_steps):
+            target = (st + 1) * dt_ms + OFFSET_MS
+            sim.run_until(target) if target > sim.get_current_time() + 1e-9 else None
+            got = conns.get(list(model.recorded))
+            for name in model.recorded:
+                states[name][k, :] = np.asarray(got[name])[np.argsort(src_index)]
+        sim.run_until(end_ms)
+        for name in model.recorded:
+            spike_state[name] = [states[name][np.searchsorted(all_steps, s), k]
+                                 for k, s in enumerate(pre_steps)]
+    final = conns.get("weight")
+    w_final = (np.asarray(final, dtype=float)[order] / w_scale / to_pynn_w)[:n]
+    ev = recorder.get("events")
+    ev_src = np.asarray(ev["senders"]) - pre.first_id
+    ev_t = np.asarray(ev["times"], dtype=float) - OFFSET_MS
+    ev_w = np.asarray(ev["weights"], dtype=float) / w_scale / to_pynn_w
+    rec_dt = record_dt_for(schedule)
+    sample_t = sample_times(schedule, rec_dt)
+    signals = {}
+    if model.plastic:
+        cols = []
+        for k in range(n):
+            sel = (ev_src == k) & (ev_t <= schedule.duration_ms + 1e-9)
+            cols.append(_hold(sample_t, ev_t[sel], ev_w[sel], w0[k]))
+        signals["w"] = np.column_stack(cols)
+        semantics = ("NEST's stored weight, sampled: it changes only at presynaptic spikes (NEST "
+                     "applies post-spike potentiation lazily at the next pre spike); w_final "
+                     "includes every event (flush spike)")
+    else:
+        for name in model.recorded:
+            cols = []
+            for k, steps in enumerate(schedule.steps("pre")):
+                init = {"u": 0.0, "x": 1.0}.get(name, np.nan)
+                cols.append(_hold(sample_t, steps * dt_ms, spike_state[name][k], init))
+            signals[name] = np.column_stack(cols)
+        spike_state["efficacy"] = []
+        for k in range(n):
+            sel = ev_src == k
+            spike_state["efficacy"].append(ev_w[sel][np.argsort(ev_t[sel], kind="stable")])
+        semantics = "state stored at the most recent presynaptic spike (step function)"
+    versions = {"pyNN": pyNN.__version__, "nest": nest.__version__}
+    sim.end()
+    return RunResult(model, "", values, "pynn.nest", schedule, w0, w_final, sample_t, signals,
+                     spike_state, semantics, versions)

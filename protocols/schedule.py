@@ -1,0 +1,136 @@
+"""Spike schedules: per condition, exact pre and post spike times at the synapse (ms).
+
+A protocol is a :class:`Schedule`.  All its conditions run in one simulation as independent
+synapses (one pre and one post neuron each).  Times are on the simulation grid (0.1 ms).
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from models.core import PlasticityError
+
+DT_MS = 0.1
+
+
+@dataclass
+class Condition:
+    label: str
+    pre: np.ndarray                   # ms, sorted
+    post: np.ndarray                  # ms, sorted
+    w_init: object = None             # optional per-condition initial weight (model unit)
+    variables: dict = field(default_factory=dict)   # protocol variables, e.g. {"dt_ms": 10.0}
+
+
+@dataclass
+class Schedule:
+    protocol: str
+    duration_ms: float
+    conditions: list[Condition]
+    dt_ms: float = DT_MS
+    meta: dict = field(default_factory=dict)        # protocol-level facts for the output
+
+    def validate(self) -> "Schedule":
+        if not self.conditions:
+            raise PlasticityError(f"{self.protocol}: the schedule has no conditions")
+        if not (isinstance(self.duration_ms, (int, float)) and math.isfinite(self.duration_ms)
+                and self.duration_ms > 0):
+            raise PlasticityError(f"{self.protocol}: duration_ms must be a positive number, got "
+                                  f"{self.duration_ms!r}")
+        seen = set()
+        for c in self.conditions:
+            if not isinstance(c.label, str) or not c.label:
+                raise PlasticityError(f"{self.protocol}: every condition needs a non-empty label")
+            if c.label in seen:
+                raise PlasticityError(f"{self.protocol}: duplicate condition label '{c.label}'")
+            seen.add(c.label)
+            for role in ("pre", "post"):
+                times = np.asarray(getattr(c, role), dtype=float)
+                if times.ndim != 1:
+                    raise PlasticityError(f"{self.protocol}: condition '{c.label}': {role} must "
+                                          "be a list of times in ms")
+                if not np.all(np.isfinite(times)):
+                    raise PlasticityError(f"{self.protocol}: condition '{c.label}': {role} spike "
+                                          "times must be finite numbers")
+                bad = times[(times < 0) | (times > self.duration_ms)]
+                if bad.size:
+                    raise PlasticityError(
+                        f"{self.protocol}: condition '{c.label}': {role} spike at {bad[0]:g} ms "
+                        f"is outside [0, duration = {self.duration_ms:g} ms]")
+                steps = np.round(times / self.dt_ms)
+                off = np.abs(steps * self.dt_ms - times)
+                if off.size and off.max() > 1e-6:
+                    t = times[np.argmax(off)]
+                    raise PlasticityError(
+                        f"{self.protocol}: condition '{c.label}': {role} spike at {t!r} ms is not "
+                        f"on the {self.dt_ms:g} ms simulation grid")
+                steps = np.sort(steps.astype(np.int64))
+                if np.any(np.diff(steps) == 0):
+                    dup = steps[np.flatnonzero(np.diff(steps) == 0)[0]] * self.dt_ms
+                    raise PlasticityError(f"{self.protocol}: condition '{c.label}': two {role} "
+                                          f"spikes at {dup:g} ms")
+                setattr(c, role, steps * self.dt_ms)
+        return self
+
+    def steps(self, role: str) -> list[np.ndarray]:
+        """Spike times of each condition as integer time steps."""
+        return [np.round(getattr(c, role) / self.dt_ms).astype(np.int64) for c in self.conditions]
+
+    @property
+    def labels(self):
+        return [c.label for c in self.conditions]
+
+
+def load_schedule_json(path: str) -> Schedule:
+    """Read ``{"duration_ms": D, "conditions": [{"label", "pre", "post", "w_init"?}, ...]}``."""
+    try:
+        with open(path) as fh:
+            data = json.load(fh)
+    except FileNotFoundError:
+        raise PlasticityError(f"schedule file '{path}' does not exist") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise PlasticityError(f"cannot read schedule file '{path}': {err}") from None
+    except json.JSONDecodeError as err:
+        raise PlasticityError(f"schedule file '{path}' is not valid JSON: {err.msg} (line "
+                              f"{err.lineno})") from None
+    return schedule_from_dict(data, source=path)
+
+
+def schedule_from_dict(data, source: str = "schedule") -> Schedule:
+    if not isinstance(data, dict):
+        raise PlasticityError(f"{source}: expected a JSON object with 'duration_ms' and "
+                              "'conditions'")
+    unknown = set(data) - {"duration_ms", "conditions", "description"}
+    if unknown:
+        raise PlasticityError(f"{source}: unknown key(s) {', '.join(sorted(unknown))} (allowed: "
+                              "duration_ms, conditions, description)")
+    if "duration_ms" not in data or "conditions" not in data:
+        raise PlasticityError(f"{source}: needs 'duration_ms' and 'conditions'")
+    duration = data["duration_ms"]
+    if isinstance(duration, bool) or not isinstance(duration, (int, float)):
+        raise PlasticityError(f"{source}: duration_ms must be a number of milliseconds")
+    conds = data["conditions"]
+    if not isinstance(conds, list):
+        raise PlasticityError(f"{source}: 'conditions' must be a list")
+    out = []
+    for k, c in enumerate(conds):
+        if not isinstance(c, dict):
+            raise PlasticityError(f"{source}: condition #{k} must be an object")
+        extra = set(c) - {"label", "pre", "post", "w_init"}
+        if extra:
+            raise PlasticityError(f"{source}: condition #{k}: unknown key(s) "
+                                  f"{', '.join(sorted(extra))} (allowed: label, pre, post, w_init)")
+        label = c.get("label", f"c{k}")
+        times = {}
+        for role in ("pre", "post"):
+            v = c.get(role, [])
+            if not isinstance(v, list) or any(isinstance(t, bool) or not isinstance(t, (int, float))
+                                               for t in v):
+                raise PlasticityError(f"{source}: condition '{label}': '{role}' must be a list "
+                                      "of spike times in ms")
+            times[role] = np.asarray(v, dtype=float)
+        out.append(Condition(str(label), times["pre"], times["post"], c.get("w_init")))
+    return Schedule("spike_trains", float(duration), out).validate()

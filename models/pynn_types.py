@@ -121,9 +121,9 @@ def brian2_synapse_class(model_name: str):
 def brian2_relay_cell_class():
     """pyNN.brian2 cell that fires when its 'imposed' input arrives and ignores 'plastic' input.
 
-    A spike from a SpikeSourceArray through a static synapse (delay one time step) sets
-    ``v_relay``; the threshold fires one step later and the reset clears it: two steps of
-    latency, which the runner compensates.  The plastic synapse writes into ``g_plastic``,
+    A spike from a SpikeSourceArray through a static synapse (delay one time step) adds 1 nA to
+    ``v_relay``; the threshold fires one step later and the reset subtracts it again: two steps
+    of latency, which the runner compensates.  The plastic synapse writes into ``g_plastic``,
     which has no effect, like receptor 1 of NEST's parrot_neuron.
     """
     from pyNN.standardmodels import StandardCellType
@@ -131,8 +131,10 @@ def brian2_relay_cell_class():
 
     class RelayGroup(BaseNeuronGroup):
         def __init__(self, n, equations, **parameters):
+            # subtract, not clear: the static synapse of a spike in the next step has already
+            # added its 1 nA when the reset runs (Brian2 order: thresholds, synapses, resets)
             BaseNeuronGroup.__init__(self, n, equations, threshold="v_relay > 0.5*nA",
-                                     reset="v_relay = 0*nA", **parameters)
+                                     reset="v_relay -= 1*nA", **parameters)
 
     return type("ImposedSpikeRelay", (StandardCellType,), {
         "__doc__": brian2_relay_cell_class.__doc__,

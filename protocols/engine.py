@@ -58,16 +58,18 @@ def _brian2_wunit(model: Model) -> str:
 
 
 def initial_weights(model: Model, values: dict, schedule: Schedule) -> np.ndarray:
-    """Per-condition initial weight (model weight unit), validated against the model bounds."""
+    """Per-condition initial weight (model weight unit), validated against the model bounds.
+    A schedule's number is in the model's weight unit; a string may carry a unit."""
     w_param = model.param("w_init")
     out = []
     for c in schedule.conditions:
-        if c.w_init is None:
-            w = values["w_init"]
-        else:
-            w = w_param.coerce(c.w_init if not isinstance(c.w_init, (int, float))
-                               else (c.w_init if model.weight_unit is None
-                                     else c.w_init * model.weight_unit), model.name)
+        w = values["w_init"]
+        if c.w_init is not None:
+            given = c.w_init
+            if isinstance(given, (int, float)) and not isinstance(given, bool) \
+                    and model.weight_unit is not None:
+                given = given * model.weight_unit
+            w = w_param.coerce(given, f"{model.name}: condition '{c.label}'")
             if "w_max" in values and w > values["w_max"]:
                 raise PlasticityError(f"condition '{c.label}': w_init {c.w_init} is outside "
                                       f"[0, w_max = {values['w_max']}]")
@@ -129,11 +131,10 @@ def _spike_state_from_trace(model, schedule, trace_times_steps, traces, w):
 
 
 def _hold(sample_times, event_times, event_values, initial):
-    """Sample a step function (value after the last event at or before each sample time)."""
-    idx = np.searchsorted(event_times, sample_times + 1e-9, side="right") - 1
-    vals = np.where(idx >= 0, np.asarray(event_values)[np.clip(idx, 0, None)]
-                    if len(event_values) else initial, initial)
-    return vals
+    """Sample a step function: the value after the last event at or before each sample time."""
+    values = np.concatenate([[initial], np.asarray(event_values, dtype=float)])
+    idx = np.searchsorted(np.asarray(event_times, dtype=float), sample_times + 1e-9, side="right")
+    return values[idx]
 
 
 def _progress_run(run_fn, total_ms, progress, chunk_ms=None, label="simulating"):

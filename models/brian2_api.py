@@ -20,8 +20,8 @@ def make_synapses(model_name, source, target, params=None, transmit="", connect=
     import brian2 as b2
     model = get_model(model_name)
     values = model.resolve(params, overrides)
-    wunit = "1" if model.weight_unit is None else repr(b2.get_unit(model.weight_unit.dim))
-    eqs, on_pre, on_post = model.brian2.render(w="w", wunit=wunit, transmit=transmit)
+    eqs, on_pre, on_post = model.brian2.render(w="w", wunit=weight_unit_name(model),
+                                               transmit=transmit)
     syn = b2.Synapses(source, target, model=eqs, on_pre=on_pre, on_post=on_post,
                       namespace={"w_init": values["w_init"]})
     if connect is not None:
@@ -30,8 +30,16 @@ def make_synapses(model_name, source, target, params=None, transmit="", connect=
     return syn
 
 
+def weight_unit_name(model) -> str:
+    """Brian2 equation unit of the weight: '1' or the SI base unit (e.g. 'amp' for pA)."""
+    if model.weight_unit is None:
+        return "1"
+    from brian2 import get_unit
+    return repr(get_unit(model.weight_unit.dim))
+
+
 def set_parameters(syn, model_name, values):
-    """Set the model parameters and initial state on connected synapses."""
+    """Set the model parameters, the initial state and w = w_init on connected synapses."""
     model = get_model(model_name)
     if len(syn) == 0:
         raise PlasticityError("set_parameters: connect the synapses first")

@@ -49,14 +49,6 @@ class RunResult:
     threads: int = 1
 
 
-def _brian2_wunit(model: Model) -> str:
-    """Brian2 equation unit of the weight: '1' or the SI base unit (e.g. 'amp' for pA)."""
-    if model.weight_unit is None:
-        return "1"
-    from brian2 import get_unit
-    return repr(get_unit(model.weight_unit.dim))
-
-
 def initial_weights(model: Model, values: dict, schedule: Schedule) -> np.ndarray:
     """Per-condition initial weight (model weight unit), validated against the model bounds.
     A schedule's number is in the model's weight unit; a string may carry a unit."""
@@ -158,6 +150,7 @@ def _progress_run(run_fn, total_ms, progress, chunk_ms=None, label="simulating")
 # ----------------------------------------------------------------------------------------------
 def _run_brian2(model, values, schedule, w0, threads=1, progress=False):
     import brian2 as b2
+    from models.brian2_api import set_parameters, weight_unit_name
 
     dt = schedule.dt_ms * b2.ms
     n = len(schedule.conditions)
@@ -170,14 +163,14 @@ def _run_brian2(model, values, schedule, w0, threads=1, progress=False):
         return b2.SpikeGeneratorGroup(n, idx, t * dt, dt=dt, name=f"{role}_spikes")
 
     pre, post = generator("pre"), generator("post")
-    eqs, on_pre, on_post = model.brian2.render(w="w", wunit=_brian2_wunit(model), transmit="")
+    eqs, on_pre, on_post = model.brian2.render(w="w", wunit=weight_unit_name(model),
+                                               transmit="")
     syn = b2.Synapses(pre, post, model=eqs, on_pre=on_pre, on_post=on_post, dt=dt,
                       name="plastic")
     syn.connect(j="i")
-    _set_brian2_parameters(syn, model, values)
-    for name, v in model.brian2.initial.items():
-        setattr(syn, name, v)
-    syn.w = w0 if model.weight_unit is None else w0 * model.weight_unit
+    set_parameters(syn, model.name, values)
+    order = np.argsort(np.asarray(syn.i[:]))     # synapse index -> condition order
+    syn.w[order] = w0 if model.weight_unit is None else w0 * model.weight_unit
     rec_dt = record_dt_for(schedule)
     if model.plastic:
         mon = b2.StateMonitor(syn, list(model.recorded), record=True, dt=rec_dt * b2.ms,
@@ -188,9 +181,7 @@ def _run_brian2(model, values, schedule, w0, threads=1, progress=False):
     net = b2.Network(pre, post, syn, mon)
     total_ms = schedule.duration_ms + OFFSET_MS + schedule.dt_ms
     _progress_run(lambda ms_: net.run(ms_ * b2.ms), total_ms, progress)
-    w_final = np.asarray(syn.w[:] / (model.weight_unit or 1), dtype=float)
-    w_final = w_final[np.argsort(np.asarray(syn.i[:]))]
-    order = np.argsort(np.asarray(syn.i[:]))
+    w_final = np.asarray(syn.w[:] / (model.weight_unit or 1), dtype=float)[order]
     mon_t = np.asarray(mon.t / b2.ms)
     traces = {name: np.asarray(getattr(mon, name)).T[:, order] for name in model.recorded}
     if "w" in traces and model.weight_unit is not None:
@@ -198,16 +189,6 @@ def _run_brian2(model, values, schedule, w0, threads=1, progress=False):
     return _finish_brian2_like(model, values, schedule, w0, w_final, mon_t, traces, rec_dt,
                                "brian2", {"brian2": b2.__version__},
                                first_step_offset=off)
-
-
-def _set_brian2_parameters(syn, model, values, weight_unit=None):
-    for p in model.params:
-        if p.name == "w_init":
-            continue
-        v = values[p.name]
-        if p.weight and weight_unit is not None:
-            v = float(v) * weight_unit
-        setattr(syn, p.name, v)
 
 
 def _finish_brian2_like(model, values, schedule, w0, w_final, mon_t, traces, rec_dt, backend,
@@ -371,7 +352,7 @@ def _run_pynn_nest(model, values, schedule, w0, threads=1, progress=False):
                 done = target
             got = conns.get(list(model.recorded))
             for name in model.recorded:
-                states[name][k, :] = np.asarray(got[name])[np.argsort(src_index)]
+                states[name][k, :] = np.asarray(got[name])[order]
         end_steps = int(round(end_ms / dt_ms))
         if end_steps > done:
             nest.Run((end_steps - done) * dt_ms)

@@ -43,9 +43,9 @@ def set_parameters(syn, model_name, values):
     model = get_model(model_name)
     if len(syn) == 0:
         raise PlasticityError("set_parameters: connect the synapses first")
-    for p in model.params:
-        if p.name != "w_init":
-            setattr(syn, p.name, values[p.name])
+    for name, value in model.numeric_values(values).items():
+        if name != "w_init":
+            setattr(syn, name, value)
     for k, v in model.brian2.initial.items():
         setattr(syn, k, v)
     syn.w = values["w_init"]

@@ -88,13 +88,20 @@ class Param:
     low_open: bool = False
     high_open: bool = False
     weight: bool = False        # carries the weight unit (w_init, w_max): PyNN nA / uS
+    choices: tuple | None = None    # a named option (a string among these), not a number
 
     @property
     def dimensions(self):
         return DIMENSIONLESS if self.unit is None else get_dimensions(self.unit)
 
     def coerce(self, value, model_name: str):
-        """Accept a string, a Quantity or a number; return a checked Quantity (or float)."""
+        """Accept a string, a Quantity or a number; return a checked Quantity (or float).
+        An option (``choices``) accepts one of its strings and returns it."""
+        if self.choices is not None:
+            if not isinstance(value, str) or value not in self.choices:
+                raise PlasticityError(f"{model_name}: option '{self.name}' must be one of "
+                                      f"{', '.join(self.choices)}, got {value!r}")
+            return value
         if isinstance(value, str):
             value = parse_quantity(value, f"parameter '{self.name}'")
         if isinstance(value, bool):
@@ -123,6 +130,8 @@ class Param:
 
 def format_value(value) -> str:
     """A value with its unit, e.g. ``'20. ms'`` or ``'0.005'``, exactly representable back."""
+    if isinstance(value, str):
+        return value
     if isinstance(value, Quantity) and get_dimensions(value) is not DIMENSIONLESS:
         return _fmt_quantity(value)
     return repr(float(value))
@@ -221,6 +230,14 @@ class NestMapping:
     # NEST applies some updates lazily (at the next pre spike): gap (ms) after the schedule at
     # which the runner adds one flush pre spike so that reported weights include every event
     flush_gap: Callable[[dict], float] | None = None
+    # quiet time (ms) before the schedule starts in NEST: models whose t_lastspike starts at
+    # simulator time 0 pair post spikes before the first pre spike with a phantom pre spike at
+    # t = 0; a lead-in of 50 tau_plus makes that pairing exp(-50) small (see stdp_nn)
+    lead_in: Callable[[dict], float] | None = None
+
+    def post_cell_items(self):
+        """(our name, NEST neuron name) for the parameters NEST keeps on the post neuron."""
+        return [(p, p) if isinstance(p, str) else tuple(p) for p in self.post_cell_params]
 
 
 @dataclass
@@ -239,6 +256,23 @@ class Model:
     recorded: tuple = ("w",)        # synaptic state variables recorded over time
     coincidence_rule: str = ""
     cross_check: Callable[[dict, str], None] | None = None
+    # options (Param.choices) become numeric Brian2/PyNN constants through this function
+    derived: Callable[[dict], dict] | None = None
+    derived_weight: tuple = ()       # derived constants that carry the weight unit
+
+    def numeric_params(self):
+        """Names of the per-synapse numeric constants (no options, with derived flags)."""
+        names = [p.name for p in self.params if p.choices is None]
+        if self.derived is not None:
+            names += list(self.derived(self.resolve()).keys())
+        return names
+
+    def numeric_values(self, values: dict) -> dict:
+        """Resolved values without options, plus the numeric constants derived from them."""
+        out = {p.name: values[p.name] for p in self.params if p.choices is None}
+        if self.derived is not None:
+            out.update(self.derived(values))
+        return out
 
     # -- parameters ----------------------------------------------------------------------------
     @property
@@ -294,7 +328,10 @@ class Model:
 
 
 def to_pynn_value(value) -> float:
-    """The one place where Brian2 quantities become bare PyNN floats (ms, nA, uS, mV, Hz)."""
+    """The one place where Brian2 quantities become bare PyNN floats (ms, nA, uS, mV, Hz).
+    Options (strings) pass through unchanged."""
+    if isinstance(value, str):
+        return value
     if not isinstance(value, Quantity) or get_dimensions(value) is DIMENSIONLESS:
         return float(value)
     dims = get_dimensions(value)

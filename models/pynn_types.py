@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import functools
 
-from .core import PlasticityError, to_pynn
+from .core import Param, PlasticityError, to_pynn
 from . import get_model
 
 IMPOSED, PLASTIC = "imposed", "plastic"
@@ -47,17 +47,23 @@ def synapse_type(model_name: str, sim, params: str | None = None, **overrides):
     backend = _backend_name(sim)
     model.check_backend(backend)
     values = model.resolve(params, overrides)
-    pynn_params = to_pynn(values)
     cls = brian2_synapse_class(model_name) if backend == "pynn.brian2" else \
         nest_synapse_class(model_name)
-    if backend == "pynn.nest" and model.nest.check:
-        model.nest.check(pynn_params)
-    return cls(**pynn_kwargs(pynn_params))
+    return cls(**pynn_kwargs(model, values, backend))
 
 
-def pynn_kwargs(pynn_params: dict) -> dict:
-    """Our parameter names -> the PyNN synapse-type keyword arguments (w_init -> weight)."""
-    out = dict(pynn_params)
+def pynn_kwargs(model, values: dict, backend: str) -> dict:
+    """Resolved values -> the keyword arguments of our PyNN synapse type on ``backend``
+    (PyNN units; ``w_init`` -> ``weight``).  On pynn.brian2 options become their numeric Brian2
+    constants; on pynn.nest the model's check runs first (raises if not representable)."""
+    if backend == "pynn.nest":
+        pynn_params = to_pynn(values)
+        if model.nest.check:
+            model.nest.check(pynn_params)
+        keep = {t.name for t in model.nest.table} | {a for a, _ in model.nest.post_cell_items()}
+        out = {k: v for k, v in pynn_params.items() if k in keep or k == "w_init"}
+    else:
+        out = to_pynn(model.numeric_values(values))
     out["weight"] = out.pop("w_init")
     return out
 
@@ -78,7 +84,8 @@ def brian2_synapse_class(model_name: str):
     defaults = {"weight": 0.0, "delay": None}
     items = [("weight", "weight"), ("delay", "delay", ms)]
     weight_params = ["weight"]
-    for p in model.params:
+    derived = [n for n in model.numeric_params() if n not in model.param_names]
+    for p in [q for q in model.params if q.choices is None] + [Param(n, None, "", weight=n in model.derived_weight) for n in derived]:
         if p.name == "w_init":
             continue
         defaults[p.name] = 0.0
@@ -169,19 +176,36 @@ def nest_synapse_class(model_name: str):
     for t in mapping.table:
         items.append((t.name, t.native, lambda t=t, **P: t.forward(P),
                       lambda t=t, **P: t.reverse(P)))
-    for name in mapping.post_cell_params:
-        items.append((name, name))
+    post_items = mapping.post_cell_items()
+    for name, native in post_items:
+        items.append((name, native))
     defaults = {"delay": None}
     for t in mapping.table:
         defaults[t.name] = 0.0
-    for name in mapping.post_cell_params:
+    for name, _ in post_items:
         defaults[name] = 0.0
 
     def translate(self, parameters, copy=True):
         native = StandardSynapseType.translate(self, parameters, copy)
         for name, f in mapping.initial.items():
             native.update(**{name: f(parameters)})
+        for _, nat in post_items:       # neuron parameters: set by _set_tau_minus, not on synapses
+            if nat in native.keys():
+                native.pop(nat)
         return native
+
+    def _set_tau_minus(self, cells):
+        """Set every parameter NEST keeps on the postsynaptic neuron (pyNN.nest only knows
+        tau_minus; the triplet rule also needs tau_minus_triplet)."""
+        if len(cells) == 0:
+            return
+        for name, nat in post_items:
+            value = self.parameter_space[name]
+            if not value.is_homogeneous:
+                raise PlasticityError(f"{model_name} on pynn.nest: '{name}' lives on the "
+                                      "postsynaptic neuron and must be the same for all synapses")
+            value.shape = (1,)
+            cells.set({nat: float(value.evaluate(simplify=True))})
 
     def _get_nest_synapse_model(self):
         name = NESTSynapseMixin._get_nest_synapse_model(self)
@@ -195,6 +219,7 @@ def nest_synapse_class(model_name: str):
         "default_parameters": defaults,
         "translations": build_translations(*items),
         "translate": translate,
+        "_set_tau_minus": _set_tau_minus,
         "_get_nest_synapse_model": _get_nest_synapse_model,
         "weight_recorder": None,
     })

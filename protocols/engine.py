@@ -11,7 +11,8 @@ sees the spikes.  Each runner places its sources so that this holds:
   (delay d) -> parrot receptor 1.  Pre parrots fire at t; post parrots at t - d, so that the
   synapse sees the post spike at t.
 
-Every simulator time is the schedule time plus ``OFFSET_MS`` (NEST generators need t > 0).
+Every simulator time is the schedule time plus ``OFFSET_MS`` (NEST generators need t > 0), plus
+on NEST a model's ``lead_in`` (see :class:`models.core.NestMapping`).
 All conditions run in one simulation as independent synapses.
 """
 from __future__ import annotations
@@ -89,7 +90,7 @@ def run(model: Model, set_name: str, values: dict, schedule: Schedule, backend: 
     schedule.validate()
     w0 = initial_weights(model, values, schedule)
     if backend == "pynn.nest" and model.nest.check:
-        model.nest.check(to_pynn(values))
+        model.nest.check(to_pynn(values))       # before anything is built
     runner = {"brian2": _run_brian2, "pynn.brian2": _run_pynn_brian2,
               "pynn.nest": _run_pynn_nest}[backend]
     t0 = time.perf_counter()
@@ -241,13 +242,15 @@ def _run_pynn_brian2(model, values, schedule, w0, threads=1, progress=False):
     relay = sim.Population(npad, brian2_relay_cell_class()())
     sim.Projection(post_src, relay, sim.OneToOneConnector(),
                    sim.StaticSynapse(weight=1.0, delay=dt_ms), receptor_type=IMPOSED)
-    kwargs = pynn_kwargs(to_pynn(values))
+    kwargs = pynn_kwargs(model, values, "pynn.brian2")
     syn_type = brian2_synapse_class(model.name)(**kwargs)
     proj = sim.Projection(pre_src, relay, sim.OneToOneConnector(), syn_type,
                           receptor_type=PLASTIC)
     syn = proj._brian2_synapses[0][0]
-    weight_unit = b2.nA        # the relay is current-based: PyNN weights in nA
-    w_first = np.concatenate([w0, np.full(npad - n, kwargs["weight"])])
+    # the relay is current-based: PyNN weights in nA; w0 is in the model's weight unit
+    weight_unit = b2.nA * to_pynn({"w": 1.0 if model.weight_unit is None
+                                   else 1.0 * model.weight_unit})["w"]
+    w_first = np.concatenate([w0, np.full(npad - n, w0[0])])
     order = np.argsort(np.asarray(syn.i[:]))
     syn.weight[order] = w_first * weight_unit
     rec_dt = record_dt_for(schedule)
@@ -288,6 +291,9 @@ def _run_pynn_nest(model, values, schedule, w0, threads=1, progress=False):
               spike_precision="on_grid", rng_seed=12345)
     nest.set_verbosity("M_ERROR")
     d_gen, d_syn = dt_ms, dt_ms
+    offset = OFFSET_MS
+    if model.nest.lead_in is not None:
+        offset += np.round(model.nest.lead_in(values) / dt_ms) * dt_ms
     flush_ms = None
     if model.nest.flush_gap is not None:
         flush_ms = np.round((schedule.duration_ms + model.nest.flush_gap(values)) / dt_ms) * dt_ms
@@ -298,7 +304,7 @@ def _run_pynn_nest(model, values, schedule, w0, threads=1, progress=False):
             t = getattr(c, role)
             if extra is not None:
                 t = np.append(t, extra)
-            steps = np.round((t + OFFSET_MS - shift_ms) / dt_ms)
+            steps = np.round((t + offset - shift_ms) / dt_ms)
             # NEST stamps a spike time by rounding *up* in tics (0.001 ms): a float a hair above
             # the grid point (e.g. 90.8 - 0.1 = 90.70000000000000284) lands one step late.  A
             # quarter tic below the grid point is stamped exactly on it.
@@ -314,7 +320,7 @@ def _run_pynn_nest(model, values, schedule, w0, threads=1, progress=False):
     static = sim.StaticSynapse(weight=1.0, delay=d_gen)
     sim.Projection(pre_src, pre, sim.OneToOneConnector(), static, receptor_type=IMPOSED)
     sim.Projection(post_src, post, sim.OneToOneConnector(), static, receptor_type=IMPOSED)
-    kwargs = pynn_kwargs(to_pynn(values))
+    kwargs = pynn_kwargs(model, values, "pynn.nest")
     kwargs["delay"] = d_syn
     syn_type = nest_synapse_class(model.name)(**kwargs)
     recorder = nest.Create("weight_recorder")
@@ -330,7 +336,7 @@ def _run_pynn_nest(model, values, schedule, w0, threads=1, progress=False):
     weights = np.empty(len(src_index))
     weights[order] = nest_w0
     conns.set(weight=list(weights))
-    end_ms = max(schedule.duration_ms, flush_ms or 0.0) + OFFSET_MS + 2 * dt_ms
+    end_ms = max(schedule.duration_ms, flush_ms or 0.0) + offset + 2 * dt_ms
 
     spike_state = {}
     if model.plastic:
@@ -341,7 +347,7 @@ def _run_pynn_nest(model, values, schedule, w0, threads=1, progress=False):
         all_steps = np.unique(np.concatenate(pre_steps + [np.zeros(0, np.int64)]))
         states = {name: np.full((len(all_steps), npad), np.nan) for name in model.recorded}
         # nest.Run between reads (one Prepare/Cleanup): PyNN's run_until per chunk is ~100x slower
-        off_steps = int(round(OFFSET_MS / dt_ms))
+        off_steps = int(round(offset / dt_ms))
         sim.run_until(dt_ms)          # let PyNN finish its own set-up (first call)
         done = 1
         nest.Prepare()
@@ -364,7 +370,7 @@ def _run_pynn_nest(model, values, schedule, w0, threads=1, progress=False):
     w_final = (np.asarray(final, dtype=float)[order] / w_scale / to_pynn_w)[:n]
     ev = recorder.get("events")
     ev_src = np.asarray(ev["senders"]) - pre.first_id
-    ev_t = np.asarray(ev["times"], dtype=float) - OFFSET_MS
+    ev_t = np.asarray(ev["times"], dtype=float) - offset
     ev_w = np.asarray(ev["weights"], dtype=float) / w_scale / to_pynn_w
     rec_dt = record_dt_for(schedule)
     sample_t = sample_times(schedule, rec_dt)

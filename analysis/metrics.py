@@ -94,3 +94,18 @@ def backend_difference(results: list[dict]) -> dict:
                 worst = c["label"]
             max_dw, max_rel = max(max_dw, d), max(max_rel, rel)
     return {"max_abs_dw_percent": max_dw, "max_rel_w_final": max_rel, "worst_condition": worst}
+
+
+def compare_points(result: dict, dataset: dict, point_label, select=None) -> dict:
+    """NMSE / RMSE of a result against a dataset whose points are matched to conditions by
+    label (``point_label(point['condition'])`` is the protocol's label for that point).
+    ``select(point)`` restricts the points (e.g. Pfister's ten ±10 ms points)."""
+    by_label = {c["label"]: c["dw_percent"] for c in result["conditions"]}
+    pts = [p for p in dataset["points"] if select is None or select(p)]
+    pts = [p for p in pts if isinstance(p.get("dw_percent"), (int, float))]
+    model = np.array([by_label.get(point_label(p["condition"]), np.nan) for p in pts], float)
+    data = np.array([p["dw_percent"] for p in pts], float)
+    sems = [p.get("sem") for p in pts]
+    return {"n": len(pts), "nmse": nmse(model, data, sems), "rmse_percent": rmse(model, data),
+            "has_sem": all(isinstance(s, (int, float)) for s in sems),
+            "model": model.tolist(), "data": data.tolist()}

@@ -126,3 +126,95 @@ def plot_final_weights(results, out):
     ax.legend(fontsize=7)
     fig.tight_layout()
     return _save(fig, out)
+
+
+SJ_STYLE = {"sjostrom2001_frequency_dependence": ("o", "Sjöström 2001"),
+            "sjostrom2001_frequency_dependence_bluebrain_digitization":
+                ("s", "Sjöström 2001 (BlueBrain digitization)")}
+
+
+def plot_frequency(results, out, title=None):
+    """Pfister-style frequency dependence: Δw % against pairing frequency for Δt = ±10 ms,
+    every result as a line, both digitizations of the data with their error bars."""
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.5), sharey=True)
+    ds = load_datasets()
+    for ax, dt in zip(axes, (10.0, -10.0)):
+        for j, (name, (marker, lab)) in enumerate(SJ_STYLE.items()):
+            pts = [p for p in ds[name]["points"] if p["condition"]["dt_ms"] == dt]
+            f = np.array([p["condition"]["freq_Hz"] for p in pts], float) * (1 + 0.04 * j)
+            ax.errorbar(f, [p["dw_percent"] for p in pts], [p["sem"] for p in pts], fmt=marker,
+                        mfc="none", color="0.3", capsize=2, label=lab)
+        for k, r in enumerate(results):
+            pts = sorted((c["freq_hz"], c["dw_percent"]) for c in r["conditions"]
+                         if c.get("dt_ms") == dt and "freq_hz" in c)
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], ["-", "--", ":", "-."][k % 4],
+                    color=f"C{k % 10}", lw=1.5, label=label_of(r))
+        ax.set_xscale("log")
+        ax.axhline(0, color="0.7", lw=0.8)
+        ax.set_xlabel("pairing frequency (Hz)")
+        ax.set_title(f"Δt = {dt:+g} ms")
+    axes[0].set_ylabel("Δw (%)")
+    axes[1].legend(fontsize=6, loc="upper left")
+    fig.suptitle(title or "Sjöström 2001 frequency dependence", fontsize=10)
+    fig.tight_layout()
+    return _save(fig, out)
+
+
+def plot_wang(results, out, title=None):
+    """Pfister-style Wang 2005 figure: bars for the pair and triplet points (data with SEM and
+    every result) and the quadruplet curve Δw(T) with the three data points."""
+    import protocols.wang_2005 as wang
+    ds = load_datasets()["wang2005_hippocampal_triplet_quadruplet_pfister_dataset"]["points"]
+    bars = [p for p in ds if p["condition"]["protocol"] != "quadruplet"]
+    quads = [p for p in ds if p["condition"]["protocol"] == "quadruplet"]
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(13, 4.8), gridspec_kw={"width_ratios": [2, 1]})
+    n = len(results) + 1
+    width = 0.8 / n
+    x = np.arange(len(bars))
+    ax.bar(x, [p["dw_percent"] for p in bars], width, yerr=[p["sem"] for p in bars],
+           color="0.6", capsize=2, label="Wang 2005")
+    for k, r in enumerate(results):
+        by = {c["label"]: c["dw_percent"] for c in r["conditions"]}
+        ax.bar(x + (k + 1) * width, [by.get(wang.point_label(p["condition"]), np.nan)
+                                     for p in bars], width, color=f"C{k % 10}", label=label_of(r))
+    names = []
+    for p in bars:
+        c = p["condition"]
+        names.append(f"pair {c['dt_ms']:+g}" if c["protocol"] == "pair" else
+                     f"{c['protocol']}\n{c['dt1_ms']:+g},{c['dt2_ms']:+g}")
+    ax.set_xticks(x + 0.4 - width / 2)
+    ax.set_xticklabels(names, fontsize=6, rotation=45, ha="right")
+    ax.set_ylabel("Δw (%)")
+    ax.axhline(0, color="0.7", lw=0.8)
+    ax.legend(fontsize=6)
+    bx.errorbar([p["condition"]["T_ms"] for p in quads], [p["dw_percent"] for p in quads],
+                [p["sem"] for p in quads], fmt="o", color="0.3", capsize=2, label="Wang 2005")
+    for k, r in enumerate(results):
+        pts = sorted((c["T_ms"], c["dw_percent"]) for c in r["conditions"] if "T_ms" in c)
+        for sign in (-1, 1):
+            sel = [p for p in pts if np.sign(p[0]) == sign]
+            bx.plot([p[0] for p in sel], [p[1] for p in sel], "-", color=f"C{k % 10}", lw=1.2)
+    bx.axhline(0, color="0.7", lw=0.8)
+    bx.set_xlabel("quadruplet T (ms): centre(pre-post) − centre(post-pre)")
+    bx.set_title("quadruplets")
+    fig.suptitle(title or "Wang 2005 pairs, triplets and quadruplets", fontsize=10)
+    fig.tight_layout()
+    return _save(fig, out)
+
+
+def plot_song(results, out, title=None):
+    """Song 2000: final weight histograms (w / w_max), one panel per result."""
+    fig, axes = plt.subplots(1, len(results), figsize=(4 * len(results), 3.6), squeeze=False)
+    for ax, r in zip(axes[0], results):
+        c = r["conditions"][0]
+        edges = np.asarray(c["histogram_edges_w_over_w_max"], float)
+        ax.bar(edges[:-1], c["histogram_counts"], width=np.diff(edges), align="edge",
+               color="C0", edgecolor="white")
+        ax.set_title(f"{r['meta']['model']}[{r['meta']['parameter_set']}]\nbimodality "
+                     f"{float(c['bimodality_coefficient']):.2f}, post "
+                     f"{float(c['post_rate_last_10pct_hz']):.1f} Hz", fontsize=8)
+        ax.set_xlabel("w / w_max")
+    axes[0][0].set_ylabel("synapses")
+    fig.suptitle(title or "Song 2000: final weight distribution", fontsize=10)
+    fig.tight_layout()
+    return _save(fig, out)

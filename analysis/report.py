@@ -12,29 +12,56 @@ from protocols.api import run_protocol
 from protocols.base import load_datasets
 
 from .load import load_result
-from .metrics import backend_difference, compare_to_dataset, fit_window, window_curve
-from .plots import plot_stp, plot_window
+from .metrics import (backend_difference, compare_points, compare_to_dataset, fit_window,
+                      window_curve)
+from .plots import plot_frequency, plot_song, plot_stp, plot_wang, plot_window
 
-REPRODUCED = ("bi_poo_1998", "tsodyks_markram_1998")
+# What ``reproduce`` runs: (protocol, model, parameter sets, backends).  Several sets on brian2
+# share one simulation (protocols.engine.run_sets).  Every model-curve figure uses brian2 where
+# it ran, else the backend named in the legend (parity between backends is tested to 1e-9).
+_PAIR_SETS = ("additive", "multiplicative", "van_rossum", "gutig")
+_NN = ("stdp_nn_symm", "stdp_nn_pre_centered", "stdp_nn_restr")
+_TRIPLET = tuple(MODELS["stdp_triplet"].parameter_sets)
+_TRIPLET_A2A = tuple(s for s in _TRIPLET if "all_to_all" in s)
+_HIPPO = tuple(s for s in _TRIPLET if s.startswith("hippocampal"))
+ALL = ("brian2", "pynn.brian2", "pynn.nest")
+
+PLAN = (
+    ("bi_poo_1998", "stdp_pair", _PAIR_SETS, ALL),
+    *[("bi_poo_1998", m, ("additive",), ALL) for m in _NN],
+    ("bi_poo_1998", "stdp_triplet", _HIPPO, ("brian2",)),
+    ("bi_poo_1998", "stdp_triplet", ("hippocampal_all_to_all_full",), ("pynn.brian2", "pynn.nest")),
+    ("bi_poo_1998", "stdp_power_law", ("nest_defaults",), ALL),
+    ("tsodyks_markram_1998", "tsodyks_markram", ("depressing", "facilitating"), ALL),
+    # Sjöström: 600 s per run (0.1 Hz x 60 pairs); all triplet sets share one brian2 run
+    ("sjostrom_2001", "stdp_triplet", _TRIPLET, ("brian2",)),
+    ("sjostrom_2001", "stdp_triplet", _TRIPLET_A2A, ("pynn.nest",)),
+    ("sjostrom_2001", "stdp_pair", ("additive",), ("pynn.nest",)),
+    *[("sjostrom_2001", m, ("additive",), ("pynn.nest",)) for m in _NN],
+    ("sjostrom_2001", "stdp_power_law", ("nest_defaults",), ("pynn.nest",)),
+    ("wang_2005", "stdp_triplet", _TRIPLET, ("brian2",)),
+    ("wang_2005", "stdp_triplet", _TRIPLET_A2A, ("pynn.brian2", "pynn.nest")),
+    ("wang_2005", "stdp_pair", _PAIR_SETS, ("brian2",)),
+    *[("wang_2005", m, ("additive",), ("brian2", "pynn.nest")) for m in _NN],
+    ("wang_2005", "stdp_power_law", ("nest_defaults",), ("brian2", "pynn.nest")),
+    ("song_2000", "stdp_pair", ("additive", "multiplicative", "van_rossum"), ("brian2",)),
+)
 
 
 def plan(backends=None):
-    runs = []
-    for pname in REPRODUCED:
-        proto = PROTOCOLS[pname]
-        for model in MODELS.values():
-            if not proto.applies_to(model):
-                continue
-            for set_name in model.parameter_sets:
-                for b in model.supported_backends():
-                    if backends is None or b in backends:
-                        runs.append((pname, model.name, set_name, b))
-    return runs
+    """Jobs (protocol, model, sets, backend) of ``reproduce``, restricted to ``backends``."""
+    jobs = []
+    for pname, mname, sets, bs in PLAN:
+        for b in bs:
+            if backends is None or b in backends:
+                jobs.append((pname, mname, tuple(sets), b))
+    return jobs
 
 
 def reproduce(out="results", backends=None):
     from tqdm import tqdm
     from models.core import BACKENDS, PlasticityError
+    from protocols.api import run_protocol_sets
     for b in backends or []:
         if b not in BACKENDS:
             raise PlasticityError(f"unknown backend '{b}' (known: {', '.join(BACKENDS)})")
@@ -42,13 +69,48 @@ def reproduce(out="results", backends=None):
     os.makedirs(nix_dir, exist_ok=True)
     os.makedirs(fig_dir, exist_ok=True)
     files = {}
-    runs = plan(backends)
-    for pname, mname, sname, b in tqdm(runs, desc="reproduce", unit="run"):
-        path = os.path.join(nix_dir, f"{pname}__{mname}__{sname}__{b}.nix")
-        run_protocol(pname, mname, sname, {}, b, out=path)
-        files[(pname, mname, sname, b)] = path
+    for pname, mname, sets, b in tqdm(plan(backends), desc="reproduce", unit="job"):
+        paths = [os.path.join(nix_dir, f"{pname}__{mname}__{s}__{b}.nix") for s in sets]
+        if PROTOCOLS[pname].simulate is not None:
+            for s, path in zip(sets, paths):
+                run_protocol(pname, mname, s, {}, b, out=path)
+        else:
+            run_protocol_sets(pname, mname, list(sets), b, outs=paths)
+        files.update({(pname, mname, s, b): path for s, path in zip(sets, paths)})
     write_report(out, files)
     print(f"wrote {os.path.join(out, 'index.html')}")
+
+
+def _literature(p, ref, datasets):
+    """[(dataset, subset description, compare dict)] for one result of protocol p."""
+    import protocols.sjostrom_2001 as sj
+    import protocols.wang_2005 as wg
+    out = []
+    if p == "bi_poo_1998":
+        for name in PROTOCOLS[p].datasets:
+            out.append((name, "all points (no SEM)", compare_to_dataset(ref, datasets[name])))
+    elif p == "sjostrom_2001":
+        for name in sj.DATASETS:
+            out.append((name, "±10 ms (Pfister & Gerstner's 10 points)", compare_points(
+                ref, datasets[name], sj.point_label,
+                lambda q: abs(q["condition"]["dt_ms"]) == 10)))
+        name = sj.DATASETS[1]
+        out.append((name, "all 17 points (adds Δt = 0, ±25 ms)",
+                    compare_points(ref, datasets[name], sj.point_label)))
+    elif p == "wang_2005":
+        name = wg.DATASETS[0]
+        out.append((name, "10 pair and triplet points", compare_points(
+            ref, datasets[name], wg.point_label,
+            lambda q: q["condition"]["protocol"] != "quadruplet")))
+        out.append((name, "all 13 points (with quadruplets)",
+                    compare_points(ref, datasets[name], wg.point_label)))
+    return out
+
+
+def _preferred(per_b):
+    for b in ("brian2", "pynn.nest", "pynn.brian2"):
+        if b in per_b:
+            return b, per_b[b]
 
 
 def write_report(out, files):
@@ -57,75 +119,127 @@ def write_report(out, files):
     groups = {}
     for (p, m, s, b), r in loaded.items():
         groups.setdefault((p, m, s), {})[b] = r
-    rows, figs, timing = [], [], []
-    by_proto_model = {}
+    rows, figs, timing, lit = [], [], [], []
+    by_proto = {}
     for (p, m, s), per_b in sorted(groups.items()):
         results = list(per_b.values())
-        stem = os.path.join(out, "figures", f"{p}__{m}__{s}__backends.png")
-        title = f"{p}: {m} [{s}] on {', '.join(per_b)}"
-        if p == "bi_poo_1998":
-            plot_window(results, stem, PROTOCOLS[p].datasets, title, annotate_backend_diff=True)
-        else:
-            plot_stp(results, stem, title, annotate_backend_diff=True)
-        figs.append((title, os.path.relpath(stem, out)))
+        ref_b, ref = _preferred(per_b)
+        by_proto.setdefault(p, []).append((m, s, ref))
         diff = backend_difference(results) if len(results) > 1 else None
-        ref = per_b.get("brian2", results[0])
         row = {"protocol": p, "model": m, "set": s, "backends": ", ".join(per_b),
                "max_abs_dw_percent": diff and diff["max_abs_dw_percent"],
                "max_rel_w_final": diff and diff["max_rel_w_final"]}
+        if len(results) > 1:
+            stem = os.path.join(out, "figures", f"{p}__{m}__{s}__backends.png")
+            title = f"{p}: {m} [{s}] on {', '.join(per_b)}"
+            {"bi_poo_1998": lambda: plot_window(results, stem, PROTOCOLS[p].datasets, title,
+                                                annotate_backend_diff=True),
+             "tsodyks_markram_1998": lambda: plot_stp(results, stem, title,
+                                                      annotate_backend_diff=True),
+             "sjostrom_2001": lambda: plot_frequency(results, stem, title),
+             "wang_2005": lambda: plot_wang(results, stem, title)}[p]()
+            figs.append((title, os.path.relpath(stem, out)))
         if p == "bi_poo_1998":
             dt, dw = window_curve(ref, "window")
             row["fit"] = fit_window(dt, dw)
-            row["data"] = {name: compare_to_dataset(ref, datasets[name])
-                           for name in PROTOCOLS[p].datasets}
+        for name, subset, cmp_ in _literature(p, ref, datasets):
+            lit.append({"protocol": p, "model": m, "set": s, "backend": ref_b, "dataset": name,
+                        "subset": subset, "n": cmp_["n"], "nmse": cmp_["nmse"],
+                        "rmse_percent": cmp_["rmse_percent"]})
+        if p == "song_2000":
+            c = ref["conditions"][0]
+            row["song"] = {k: float(c[k]) for k in (
+                "bimodality_coefficient", "fraction_below_0.1_w_max", "fraction_above_0.9_w_max",
+                "post_rate_hz", "post_rate_last_10pct_hz", "mean_w_over_w_max")}
         rows.append(row)
-        by_proto_model.setdefault((p, m), []).append(ref)
         for b, r in per_b.items():
             timing.append((p, m, s, b, float(r["meta"].get("wall_time_s", float("nan")))))
-    for (p, m), results in by_proto_model.items():
-        stem = os.path.join(out, "figures", f"{p}__{m}__sets.png")
-        title = f"{p}: {m}, all parameter sets (brian2)"
-        if p == "bi_poo_1998":
-            plot_window(results, stem, PROTOCOLS[p].datasets, title)
-        else:
-            plot_stp(results, stem, title)
-        figs.insert(0, (title, os.path.relpath(stem, out)))
+    overview = []
+    for p, entries in by_proto.items():
+        models = sorted({m for m, _, _ in entries})
+        if p == "song_2000":
+            stem = os.path.join(out, "figures", f"{p}__histograms.png")
+            plot_song([r for _, _, r in entries], stem)
+            overview.append((f"{p}: final weight histograms (brian2)", os.path.relpath(stem, out)))
+            continue
+        for part, sel in (("triplet", lambda m: m == "stdp_triplet"),
+                          ("pair_based", lambda m: m != "stdp_triplet")):
+            chosen = [r for m, _, r in entries if sel(m)]
+            if not chosen or p not in ("sjostrom_2001", "wang_2005"):
+                continue
+            stem = os.path.join(out, "figures", f"{p}__{part}_models.png")
+            title = f"{p}: {part.replace('_', '-')} models, every parameter set, with data"
+            (plot_frequency if p == "sjostrom_2001" else plot_wang)(chosen, stem, title)
+            overview.append((title, os.path.relpath(stem, out)))
+        if p in ("bi_poo_1998", "tsodyks_markram_1998"):
+            for m in models:
+                chosen = [r for mm, _, r in entries if mm == m]
+                stem = os.path.join(out, "figures", f"{p}__{m}__sets.png")
+                title = f"{p}: {m}, all parameter sets"
+                if p == "bi_poo_1998":
+                    plot_window(chosen, stem, PROTOCOLS[p].datasets, title)
+                else:
+                    plot_stp(chosen, stem, title)
+                overview.append((title, os.path.relpath(stem, out)))
+    figs = overview + figs
     with open(os.path.join(out, "summary.json"), "w") as fh:
-        json.dump({"rows": rows, "timing": timing}, fh, indent=1, default=float)
-    _write_html(out, rows, figs, timing)
+        json.dump({"rows": rows, "literature": lit, "timing": timing}, fh, indent=1,
+                  default=float)
+    _write_html(out, rows, lit, figs, timing)
 
 
 def _fmt(x, spec=".3g"):
     return "–" if x is None or x != x else format(x, spec)
 
 
-def _write_html(out, rows, figs, timing):
+def _write_html(out, rows, lit, figs, timing):
     h = ["<!doctype html><html><head><meta charset='utf-8'><title>Plasticity models: results"
-         "</title><style>body{font-family:sans-serif;max-width:1100px;margin:auto}"
+         "</title><style>body{font-family:sans-serif;max-width:1200px;margin:auto}"
          "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #bbb;"
          "padding:3px 6px}img{max-width:100%}</style></head><body>",
          "<h1>Plasticity model collection: reproduced protocols</h1>",
-         "<p>Δw % = 100·(w_final/w_initial − 1). Data: Bi &amp; Poo 1998 Fig. 7, two independent "
-         "digitizations without error bars, so NMSE = mean(((model − data)/sem)²) is undefined "
-         "(–) and the RMSE in percentage points is given. Model values at the data Δt come from "
-         "conditions at those Δt (rounded to 0.1 ms), not interpolation. Window fit: "
-         "Δw = A₊e^{−Δt/τ₊} (Δt&gt;0), −A₋e^{Δt/τ₋} (Δt&lt;0) on the 41-point brian2 window.</p>",
-         "<h2>Fit errors and backend differences</h2><table><tr><th>protocol</th><th>model</th>"
-         "<th>set</th><th>backends</th><th>max |ΔΔw| (%-points)</th><th>max rel. diff "
-         "(w_final / efficacies)</th><th>fit A₊ (%)</th><th>τ₊ (ms)</th><th>A₋ (%)</th>"
-         "<th>τ₋ (ms)</th><th>NMSE A / B</th><th>RMSE A / B (%-points)</th></tr>"]
+         "<p>Δw % = 100·(w_final/w_initial − 1). NMSE = mean(((model − data)/sem)²) over the "
+         "data points named; Bi &amp; Poo 1998 has no error bars (NMSE –, RMSE in "
+         "percentage points). Model values at data points come from conditions built at those "
+         "points, not interpolation. Sjöström 2001 runs 60 pairings per condition (the Pfister "
+         "&amp; Gerstner convention; <code>--set pairs=75</code> gives the experiment's trains). "
+         "Wang 2005 quadruplets: T = centre(pre-post pair) − centre(post-pre pair). The model "
+         "values are from brian2 where it ran, else from the backend named.</p>",
+         "<h2>Literature fit (NMSE)</h2><table><tr><th>protocol</th><th>model</th><th>set</th>"
+         "<th>backend</th><th>dataset</th><th>points</th><th>n</th><th>NMSE</th>"
+         "<th>RMSE (%-points)</th></tr>"]
+    for r in lit:
+        h.append(f"<tr><td>{r['protocol']}</td><td>{r['model']}</td><td>{r['set']}</td>"
+                 f"<td>{r['backend']}</td><td>{html.escape(r['dataset'])}</td>"
+                 f"<td>{html.escape(r['subset'])}</td><td>{r['n']}</td><td>{_fmt(r['nmse'])}</td>"
+                 f"<td>{_fmt(r['rmse_percent'])}</td></tr>")
+    h.append("</table><h2>Backend differences and window fits</h2><table><tr><th>protocol</th>"
+             "<th>model</th><th>set</th><th>backends</th><th>max |ΔΔw| (%-points)</th>"
+             "<th>max rel. diff (w_final / efficacies)</th><th>fit A₊ (%)</th><th>τ₊ (ms)</th>"
+             "<th>A₋ (%)</th><th>τ₋ (ms)</th></tr>")
     for r in rows:
         fit = r.get("fit", {})
-        data = r.get("data", {})
-        vals = list(data.values())
-        nm = " / ".join(_fmt(v["nmse"]) for v in vals) if vals else "–"
-        rm = " / ".join(_fmt(v["rmse_percent"]) for v in vals) if vals else "–"
         h.append(f"<tr><td>{r['protocol']}</td><td>{r['model']}</td><td>{r['set']}</td>"
                  f"<td>{html.escape(r['backends'])}</td><td>{_fmt(r['max_abs_dw_percent'])}</td>"
                  f"<td>{_fmt(r['max_rel_w_final'])}</td><td>{_fmt(fit.get('A_plus'))}</td>"
                  f"<td>{_fmt(fit.get('tau_plus'))}</td><td>{_fmt(fit.get('A_minus'))}</td>"
-                 f"<td>{_fmt(fit.get('tau_minus'))}</td><td>{nm}</td><td>{rm}</td></tr>")
-    h.append("</table><h2>Wall time per run (s, this machine)</h2><table><tr><th>protocol</th>"
+                 f"<td>{_fmt(fit.get('tau_minus'))}</td></tr>")
+    song = [r for r in rows if "song" in r]
+    if song:
+        h.append("</table><h2>Song 2000 (brian2)</h2><table><tr><th>model</th><th>set</th>"
+                 "<th>bimodality coefficient (&gt; 0.555: bimodal)</th><th>fraction &lt; 0.1 "
+                 "w_max</th><th>fraction &gt; 0.9 w_max</th><th>post rate (Hz), whole run / "
+                 "last 10 %</th><th>mean w / w_max</th></tr>")
+        for r in song:
+            g = r["song"]
+            h.append(f"<tr><td>{r['model']}</td><td>{r['set']}</td>"
+                     f"<td>{_fmt(g['bimodality_coefficient'])}</td>"
+                     f"<td>{_fmt(g['fraction_below_0.1_w_max'])}</td>"
+                     f"<td>{_fmt(g['fraction_above_0.9_w_max'])}</td>"
+                     f"<td>{_fmt(g['post_rate_hz'])} / {_fmt(g['post_rate_last_10pct_hz'])}</td>"
+                     f"<td>{_fmt(g['mean_w_over_w_max'])}</td></tr>")
+    h.append("</table><h2>Wall time per run (s, this machine; runs sharing one brian2 "
+             "simulation show their share)</h2><table><tr><th>protocol</th>"
              "<th>model</th><th>set</th><th>backend</th><th>wall (s)</th></tr>")
     for p, m, s, b, t in timing:
         h.append(f"<tr><td>{p}</td><td>{m}</td><td>{s}</td><td>{b}</td><td>{t:.2f}</td></tr>")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from models import get_model
-from models.core import PlasticityError, format_value
+from models.core import PlasticityError, format_value, to_pynn
 
 from . import engine, get_protocol
 from .neo_io import build_block, check_writable, dw_percent, write_nix
@@ -25,9 +25,7 @@ def split_overrides(model, protocol, pairs: dict):
     return params, options
 
 
-def run_protocol(protocol_name, model_name, set_name=None, overrides=None, backend="brian2",
-                 out=None, schedule_file=None, threads=1, progress=False):
-    """Returns (RunResult, summary dict).  Everything is validated before anything runs."""
+def _prepare(protocol_name, model_name, set_name, overrides, backend, threads, schedule_file):
     protocol = get_protocol(protocol_name)
     model = get_model(model_name)
     protocol.check_model(model)
@@ -43,16 +41,53 @@ def run_protocol(protocol_name, model_name, set_name=None, overrides=None, backe
     if schedule_file and not protocol.needs_schedule_file:
         raise PlasticityError(f"--schedule is only used by protocol 'spike_trains'")
     schedule = protocol.build(model, values, options, schedule_file)
-    if out:
-        check_writable(out)
-    result = engine.run(model, set_name, values, schedule, backend, threads=threads,
-                        progress=progress)
+    return protocol, model, set_name, values, options, schedule
+
+
+def _finish(protocol, result, options, out):
     measurements = protocol.measure(result) if protocol.measure else \
-        [{} for _ in schedule.conditions]
+        [{} for _ in result.schedule.conditions]
     summary = summarize(result, protocol.name, options, measurements, out)
     if out:
         write_nix(build_block(result, protocol.name, options, measurements), out)
-    return result, summary
+    return summary
+
+
+def run_protocol(protocol_name, model_name, set_name=None, overrides=None, backend="brian2",
+                 out=None, schedule_file=None, threads=1, progress=False):
+    """Returns (RunResult, summary dict).  Everything is validated before anything runs."""
+    protocol, model, set_name, values, options, schedule = _prepare(
+        protocol_name, model_name, set_name, overrides, backend, threads, schedule_file)
+    if out:
+        check_writable(out)
+    if backend == "pynn.nest" and model.nest.check:
+        model.nest.check(to_pynn(values))
+    if protocol.simulate is not None:
+        result = protocol.simulate(model, set_name, values, schedule, backend, progress)
+    else:
+        result = engine.run(model, set_name, values, schedule, backend, threads=threads,
+                            progress=progress)
+    return result, _finish(protocol, result, options, out)
+
+
+def run_protocol_sets(protocol_name, model_name, set_names, backend="brian2", outs=None,
+                      progress=False):
+    """One protocol for several parameter sets of a model (no overrides): on brian2 they share
+    one simulation (:func:`protocols.engine.run_sets`).  Returns a list of summaries."""
+    prepared = [_prepare(protocol_name, model_name, s, {}, backend, 1, None) for s in set_names]
+    protocol, model, _, _, options, schedule = prepared[0]
+    if protocol.simulate is not None:
+        raise PlasticityError(f"{protocol_name}: run its parameter sets one by one")
+    for p in prepared[1:]:
+        if [c.label for c in p[5].conditions] != [c.label for c in schedule.conditions]:
+            raise PlasticityError(f"{protocol_name}: the sets build different schedules")
+    outs = list(outs or [None] * len(set_names))
+    for out in outs:
+        if out:
+            check_writable(out)
+    results = engine.run_sets(model, [(p[2], p[3]) for p in prepared], schedule, backend,
+                              progress=progress)
+    return [_finish(protocol, r, options, out) for r, out in zip(results, outs)]
 
 
 def summarize(result, protocol_name, options, measurements, out):

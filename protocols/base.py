@@ -43,6 +43,9 @@ class Protocol:
     measure: Callable | None = None     # (RunResult) -> list of per-condition dicts
     datasets: tuple = ()                # dataset names in protocols/data/datasets.json
     needs_schedule_file: bool = False
+    # a protocol with its own network (song_2000): (model, set, values, schedule, backend,
+    # progress) -> RunResult, instead of the imposed-spike engine
+    simulate: Callable | None = None
 
     def applies_to(self, model: Model) -> bool:
         return model.family in self.families

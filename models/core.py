@@ -234,6 +234,7 @@ class NestMapping:
     # simulator time 0 pair post spikes before the first pre spike with a phantom pre spike at
     # t = 0; a lead-in of 50 tau_plus makes that pairing exp(-50) small (see stdp_nn)
     lead_in: Callable[[dict], float] | None = None
+    note: str = ""          # restriction shown in the model x backend table
 
     def post_cell_items(self):
         """(our name, NEST neuron name) for the parameters NEST keeps on the post neuron."""

@@ -242,6 +242,7 @@ NEST = NestMapping(
     post_cell_params=("tau_minus", ("tau_y", "tau_minus_triplet")),
     check=_nest_check,
     flush_gap=flush_gap,
+    note="all_to_all only",
 )
 
 MODEL = Model(

@@ -34,9 +34,10 @@ def cmd_list(args):
     from models import MODELS
     from models.core import BACKENDS, unit_string
     from protocols import PROTOCOLS
+    width = max(len(m) for m in MODELS) + 1
     print("Models (parameter sets):")
     for m in MODELS.values():
-        print(f"  {m.name:18s} {m.title}")
+        print(f"  {m.name:{width}s} {m.title}")
         for s in m.parameter_sets:
             mark = " (default)" if s == m.default_set else ""
             print(f"      {s}{mark}")
@@ -45,17 +46,17 @@ def cmd_list(args):
         print(f"  {p.name:22s} {p.title}  [models: {', '.join(p.families)}]")
     print("\nBackends: " + ", ".join(BACKENDS))
     print("\nModel x backend:")
-    print(f"  {'model':18s} " + " ".join(f"{b:12s}" for b in BACKENDS))
+    print(f"  {'model':{width}s} " + " ".join(f"{b:12s}" for b in BACKENDS))
     for m in MODELS.values():
         cells = []
         for b in BACKENDS:
             if b not in m.supported_backends():
                 cells.append("no")
             elif b == "pynn.nest":
-                cells.append(m.nest.synapse_model)
+                cells.append(m.nest.synapse_model + (f" ({m.nest.note})" if m.nest.note else ""))
             else:
                 cells.append("yes")
-        print(f"  {m.name:18s} " + " ".join(f"{c:12s}" for c in cells))
+        print(f"  {m.name:{width}s} " + " ".join(f"{c:12s}" for c in cells))
     return 0
 
 

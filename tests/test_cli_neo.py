@@ -102,6 +102,15 @@ BASE = ["run", "bi_poo_1998", "--model", "stdp_pair", "--backend", "brian2"]
     (BASE + ["--set", "pairs=abc"], "option 'pairs' must be a int"),
     (["run", "bi_poo_1998", "--model", "tsodyks_markram"], "does not apply to model"),
     (["run", "spike_trains", "--model", "stdp_pair"], "spike_trains needs --schedule"),
+    (["run", "wang_2005", "--model", "stdp_triplet", "--params", "visual_nearest_full",
+      "--backend", "pynn.nest"], "interaction = nearest is not available on pynn.nest"),
+    (["run", "wang_2005", "--model", "stdp_triplet", "--set", "interaction=closest"],
+     "option 'interaction' must be one of all_to_all, nearest"),
+    (["run", "song_2000", "--model", "stdp_triplet"], "song_2000 applies to stdp_pair"),
+    (["run", "song_2000", "--model", "stdp_pair", "--backend", "pynn.nest"],
+     "song_2000 runs on backend brian2 only"),
+    (["run", "sjostrom_2001", "--model", "stdp_pair", "--set", "pairs=0"],
+     "option 'pairs' must be >= 1"),
 ])
 def test_bad_input(args, expect, tmp_path):
     _bad(args, tmp_path, expect)

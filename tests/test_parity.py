@@ -12,12 +12,12 @@ from reference import plain, stdp_pair_reference, tsodyks_markram_reference
 N_SYN, DURATION_MS, DT = 50, 5000.0, 0.1
 
 
-def random_schedule(seed=2024):
+def random_schedule(seed=2024, n_syn=N_SYN, duration_ms=DURATION_MS):
     """Poisson pre/post trains on the 0.1 ms grid, rates 5-50 Hz, with exact coincidences."""
     rng = np.random.default_rng(seed)
     conds = []
-    n_steps = int(DURATION_MS / DT)
-    for k in range(N_SYN):
+    n_steps = int(duration_ms / DT)
+    for k in range(n_syn):
         trains = []
         for _ in range(2):
             rate = rng.uniform(5.0, 50.0)
@@ -28,10 +28,10 @@ def random_schedule(seed=2024):
         pick = rng.choice(pre, size=min(5, len(pre)), replace=False) if len(pre) else []
         post = np.unique(np.concatenate([post, pick])).astype(int)
         conds.append(Condition(f"syn{k}", pre * DT, post * DT))
-    sched = Schedule("parity", DURATION_MS, conds).validate()
+    sched = Schedule("parity", duration_ms, conds).validate()
     n_coinc = sum(len(np.intersect1d(np.round(c.pre / DT), np.round(c.post / DT)))
                   for c in sched.conditions)
-    assert n_coinc >= N_SYN      # the scenario really contains coincident spikes
+    assert n_coinc >= n_syn      # the scenario really contains coincident spikes
     return sched
 
 

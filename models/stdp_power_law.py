@@ -30,6 +30,7 @@ from brian2 import ms, pA, second
 
 from .core import (Brian2Equations, Model, NestMapping, Param, ParameterSet, Value,
                    time_constant, translations)
+from . import stdp_pair
 
 REF = ("reference/parameter_sets.json morrison2007_power_law_nest_defaults (NEST "
        "models/stdp_pl_synapse_hom.cpp defaults; Morrison, Aertsen & Diesmann 2007 Neural Comput "
@@ -96,10 +97,6 @@ y_tr += 1
 )
 
 
-def flush_gap(values) -> float:
-    return 50.0 * float(values["tau_minus"] / ms)
-
-
 NEST = NestMapping(
     synapse_model="stdp_pl_synapse_hom",
     table=translations(
@@ -110,7 +107,7 @@ NEST = NestMapping(
         ("mu", "mu"),
     ),
     post_cell_params=("tau_minus",),
-    flush_gap=flush_gap,
+    flush_gap=stdp_pair.flush_gap,
 )
 
 MODEL = Model(

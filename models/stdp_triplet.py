@@ -58,6 +58,7 @@ from brian2 import ms, second
 
 from .core import (Brian2Equations, Model, NestMapping, Param, ParameterSet, PlasticityError,
                    Value, time_constant, translations)
+from . import stdp_pair
 
 PAPER = "Pfister & Gerstner (2006) J Neurosci 26:9673, parameter table"
 W_NOTE = ("Pfister & Gerstner's amplitudes are weight changes relative to the initial weight: "
@@ -150,12 +151,6 @@ PARAMS = [
 ]
 
 
-def _cross_check(values, model_name):
-    if values["w_init"] > values["w_max"]:
-        raise PlasticityError(f"{model_name}: w_init = {values['w_init']!r} is outside the bounds "
-                              f"[0, w_max = {values['w_max']!r}]")
-
-
 def _derived(values):
     """Numeric Brian2 constants: the interaction flag, and the weight unit in which the absolute
     amplitudes are counted (1 here; 1 nA or 1 uS under pyNN.brian2)."""
@@ -214,11 +209,6 @@ o2 = nearest + (1 - nearest) * (o2 + 1)
 )
 
 
-def flush_gap(values) -> float:
-    """Gap (ms) after the schedule for NEST's flush pre spike: 50 tau_minus."""
-    return 50.0 * float(values["tau_minus"] / ms)
-
-
 def _nest_check(p):
     if p["interaction"] != "all_to_all":
         raise PlasticityError("stdp_triplet with interaction = nearest is not available on "
@@ -241,7 +231,7 @@ NEST = NestMapping(
     initial={"Kplus": lambda p: 0.0, "Kplus_triplet": lambda p: 0.0},
     post_cell_params=("tau_minus", ("tau_y", "tau_minus_triplet")),
     check=_nest_check,
-    flush_gap=flush_gap,
+    flush_gap=stdp_pair.flush_gap,
     note="all_to_all only",
 )
 
@@ -261,7 +251,7 @@ MODEL = Model(
     coincidence_rule="partners strictly earlier; triplet traces exclude the spike itself; at "
                      "equal times the post-spike potentiation precedes the pre-spike depression "
                      "(NEST)",
-    cross_check=_cross_check,
+    cross_check=stdp_pair.MODEL.cross_check,
     derived=_derived,
     derived_weight=("w_unit",),
 )

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from models import get_model
-from models.core import PlasticityError, format_value, to_pynn
+from models.core import PlasticityError, format_value
 
 from . import engine, get_protocol
 from .neo_io import build_block, check_writable, dw_percent, write_nix
@@ -60,8 +60,6 @@ def run_protocol(protocol_name, model_name, set_name=None, overrides=None, backe
         protocol_name, model_name, set_name, overrides, backend, threads, schedule_file)
     if out:
         check_writable(out)
-    if backend == "pynn.nest" and model.nest.check:
-        model.nest.check(to_pynn(values))
     if protocol.simulate is not None:
         result = protocol.simulate(model, set_name, values, schedule, backend, progress)
     else:

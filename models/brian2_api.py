@@ -49,3 +49,4 @@ def set_parameters(syn, model_name, values):
     for k, v in model.brian2.initial.items():
         setattr(syn, k, v)
     syn.w = values["w_init"]
+    model.brian2.finalize(syn)

@@ -213,10 +213,33 @@ class Brian2Equations:
     on_post: str | None
     initial: dict = field(default_factory=dict)     # state variable -> initial value
     efficacy: str = "{w}"                            # expression transmitted per pre spike
+    # extra presynaptic pathways: name -> (code, delay parameter): run that long after the
+    # synapse sees the pre spike (e.g. a delayed calcium jump)
+    pathways: dict = field(default_factory=dict)
+    # integrate the synapse's clock-driven equations after the step's spikes were applied
+    update_after_synapses: bool = False
+    # code run once per step after the state update (e.g. an exact exponential decay)
+    per_step: str | None = None
 
     def render(self, w="w", wunit="1", transmit=""):
+        """(model, on_pre, on_post); ``on_pre`` is a dict {pathway: code} with pathways."""
         fmt = lambda s: None if s is None else s.format(w=w, wunit=wunit, transmit=transmit)
-        return fmt(self.model), fmt(self.on_pre), fmt(self.on_post)
+        on_pre = fmt(self.on_pre)
+        if self.pathways:
+            on_pre = {"pre": on_pre, **{k: fmt(code) for k, (code, _) in self.pathways.items()}}
+        return fmt(self.model), on_pre, fmt(self.on_post)
+
+    def finalize(self, syn):
+        """After ``connect`` and parameter setting: pathway delays, update order, per-step code.
+        Idempotent: call it again after changing per-synapse constants (delays are re-read)."""
+        for name, (_, delay) in self.pathways.items():
+            # relative to the transmission pathway: the synapse sees a pre spike at t + delay
+            getattr(syn, name).delay = syn.pre.delay[:] + getattr(syn, delay)[:]
+        if self.update_after_synapses:
+            syn.state_updater.when = "after_synapses"
+        if self.per_step and not any(o.name == f"{syn.name}_per_step"
+                                     for o in syn.contained_objects):
+            syn.run_regularly(self.per_step, when="after_resets", name=f"{syn.name}_per_step")
 
 
 @dataclass
@@ -242,6 +265,17 @@ class NestMapping:
 
 
 @dataclass
+class Readout:
+    """Stochastic or population read-out (Graupner–Brunel): every condition runs
+    ``replicas(values)`` synapses from each start state in ``starts(values)``; ``combine(values,
+    {start: final states})`` returns (w_after/w_before, its standard error, extra measures)."""
+    starts: Callable[[dict], list]
+    replicas: Callable[[dict], int]
+    combine: Callable[[dict, dict], tuple]
+    doc: str = ""
+
+
+@dataclass
 class Model:
     name: str
     family: str
@@ -260,6 +294,8 @@ class Model:
     # options (Param.choices) become numeric Brian2/PyNN constants through this function
     derived: Callable[[dict], dict] | None = None
     derived_weight: tuple = ()       # derived constants that carry the weight unit
+    readout: Readout | None = None   # population read-out instead of w_final / w_initial
+    no_nest_reason: str = ""         # why pynn.nest is unavailable (error message)
 
     def numeric_params(self):
         """Names of the per-synapse numeric constants (no options, with derived flags)."""
@@ -324,8 +360,10 @@ class Model:
         if backend not in BACKENDS:
             raise PlasticityError(f"unknown backend '{backend}' (known: {', '.join(BACKENDS)})")
         if backend not in self.supported_backends():
+            why = f": {self.no_nest_reason}" if backend == "pynn.nest" and self.no_nest_reason \
+                else ""
             raise PlasticityError(f"model '{self.name}' is not available on backend '{backend}' "
-                                  f"(supported: {', '.join(self.supported_backends())})")
+                                  f"(supported: {', '.join(self.supported_backends())}){why}")
 
 
 def to_pynn_value(value) -> float:

@@ -71,6 +71,22 @@ def pynn_kwargs(model, values: dict, backend: str) -> dict:
 # ----------------------------------------------------------------------------------------------
 # pyNN.brian2
 # ----------------------------------------------------------------------------------------------
+class _Pathways(dict):
+    """Presynaptic code of several Brian2 pathways; PyNN fills it with ``%`` like a string."""
+    def __mod__(self, context):
+        return {k: v % context for k, v in self.items()}
+
+
+def finalize_projection(projection, model_name: str):
+    """pyNN.brian2: apply what PyNN cannot express, after the Projection is built: the delays of
+    extra pathways (Graupner–Brunel's presynaptic calcium delay D) and the update order.
+    Call it once per Projection of a model whose Brian2 code has ``pathways``."""
+    model = get_model(model_name)
+    for group in projection._brian2_synapses.values():
+        for syn in group.values():
+            model.brian2.finalize(syn)
+
+
 @functools.lru_cache(maxsize=None)
 def brian2_synapse_class(model_name: str):
     from brian2 import ms
@@ -112,6 +128,8 @@ def brian2_synapse_class(model_name: str):
         StandardSynapseType.__init__(self, **parameters)
         self.translations = build_translations(*items)   # per instance: weight units vary
 
+    if isinstance(pre, dict):       # several presynaptic pathways (e.g. delayed calcium)
+        pre = _Pathways(pre)
     return type(f"{model_name}_brian2", (StandardSynapseType,), {
         "__doc__": model.doc,
         "default_parameters": defaults,

@@ -5,6 +5,7 @@ from models import get_model
 from models.core import PlasticityError, format_value
 
 from . import engine, get_protocol
+from .base import Option
 from .neo_io import build_block, check_writable, dw_percent, write_nix
 
 
@@ -21,7 +22,8 @@ def split_overrides(model, protocol, pairs: dict):
             raise PlasticityError(
                 f"--set {k}: not a parameter of model '{model.name}' "
                 f"({', '.join(model.param_names)}) nor an option of protocol '{protocol.name}'"
-                + (f" ({', '.join(sorted(option_names))})" if option_names else ""))
+                + (f" ({', '.join(sorted(option_names))})" if option_names else "")
+                + ("; run options: synapses, seed" if model.readout is not None else ""))
     return params, options
 
 
@@ -34,19 +36,33 @@ def _prepare(protocol_name, model_name, set_name, overrides, backend, threads, s
         raise PlasticityError(f"--threads must be >= 1, got {threads}")
     if threads > 1 and backend != "pynn.nest":
         raise PlasticityError("--threads applies to backend pynn.nest only")
-    params, opt_given = split_overrides(model, protocol, dict(overrides or {}))
+    overrides = dict(overrides or {})
+    run_opts = {}
+    if model.readout is not None:        # stochastic read-out: population size and seed
+        for key in ("synapses", "seed"):
+            if key in overrides:
+                run_opts[key] = Option(key, None, "", int, 1 if key == "synapses" else 0) \
+                    .coerce(overrides.pop(key), protocol.name)
+    params, opt_given = split_overrides(model, protocol, overrides)
     set_name = set_name or model.default_set
     values = model.resolve(set_name, params)
     options = protocol.resolve_options(opt_given)
     if schedule_file and not protocol.needs_schedule_file:
         raise PlasticityError(f"--schedule is only used by protocol 'spike_trains'")
     schedule = protocol.build(model, values, options, schedule_file)
+    if "synapses" in run_opts:
+        schedule.meta["synapses_per_state"] = run_opts["synapses"]
+    if "seed" in run_opts:
+        schedule.meta["seed"] = run_opts["seed"]
+    options = {**options, **run_opts}
     return protocol, model, set_name, values, options, schedule
 
 
 def _finish(protocol, result, options, out):
     measurements = protocol.measure(result) if protocol.measure else \
         [{} for _ in result.schedule.conditions]
+    for m, extra in zip(measurements, result.extra.get("per_condition", [])):
+        m.update(extra)
     summary = summarize(result, protocol.name, options, measurements, out)
     if out:
         write_nix(build_block(result, protocol.name, options, measurements), out)
@@ -60,7 +76,7 @@ def run_protocol(protocol_name, model_name, set_name=None, overrides=None, backe
         protocol_name, model_name, set_name, overrides, backend, threads, schedule_file)
     if out:
         check_writable(out)
-    if protocol.simulate is not None:
+    if protocol.uses_simulate(model):
         result = protocol.simulate(model, set_name, values, schedule, backend, progress)
     else:
         result = engine.run(model, set_name, values, schedule, backend, threads=threads,
@@ -69,12 +85,14 @@ def run_protocol(protocol_name, model_name, set_name=None, overrides=None, backe
 
 
 def run_protocol_sets(protocol_name, model_name, set_names, backend="brian2", outs=None,
-                      progress=False):
-    """One protocol for several parameter sets of a model (no overrides): on brian2 they share
-    one simulation (:func:`protocols.engine.run_sets`).  Returns a list of summaries."""
-    prepared = [_prepare(protocol_name, model_name, s, {}, backend, 1, None) for s in set_names]
+                      progress=False, overrides=None):
+    """One protocol for several parameter sets of a model (the same ``overrides`` for every
+    set): on brian2 they share one simulation (:func:`protocols.engine.run_sets`).  Returns a
+    list of summaries."""
+    prepared = [_prepare(protocol_name, model_name, s, overrides, backend, 1, None)
+                for s in set_names]
     protocol, model, _, _, options, schedule = prepared[0]
-    if protocol.simulate is not None:
+    if protocol.uses_simulate(model):
         raise PlasticityError(f"{protocol_name}: run its parameter sets one by one")
     for p in prepared[1:]:
         if [c.label for c in p[5].conditions] != [c.label for c in schedule.conditions]:

@@ -46,6 +46,11 @@ class Protocol:
     # a protocol with its own network (song_2000): (model, set, values, schedule, backend,
     # progress) -> RunResult, instead of the imposed-spike engine
     simulate: Callable | None = None
+    simulate_for: tuple | None = None    # families that use ``simulate`` (None: all)
+
+    def uses_simulate(self, model: Model) -> bool:
+        return self.simulate is not None and (self.simulate_for is None
+                                              or model.family in self.simulate_for)
 
     def applies_to(self, model: Model) -> bool:
         return model.family in self.families

@@ -4,13 +4,16 @@ Provenance: Bi G-Q & Poo M-M (1998) J Neurosci 18:10464, Fig. 7 (digitized point
 ``protocols/data/datasets.json``, two independent digitizations, no error bars).
 
 Schedule: for each Δt = t_post − t_pre, ``pairs`` pairings (default 60) at ``freq_hz`` (default
-1 Hz); the first pre spike at 200 ms.  Conditions: the window from −100 to +100 ms in 5 ms steps
-(41 values), plus one condition at each digitized data point's Δt rounded to the 0.1 ms grid
-(label ``data:<dt>``), so model and data are compared at the same Δt without interpolation.
+1 Hz); the first pre spike at 200 ms.  Conditions: the window from −100 to +100 ms in
+``step_ms`` steps (default 5 ms: 41 values), plus (``data = 1``, default) one condition at each
+digitized data point's Δt rounded to the 0.1 ms grid (label ``data:<dt>``), so model and data
+are compared at the same Δt without interpolation.
 "60 pairings at 1 Hz" is the commonly quoted protocol; the reference data mark it unverified.
 All conditions run in one simulation as independent synapses.
 """
 import numpy as np
+
+from models.core import PlasticityError
 
 from .base import Option, Protocol, load_datasets
 from .schedule import Condition, Schedule, DT_MS
@@ -42,13 +45,18 @@ def pairing(dt, pairs, freq_hz, first=FIRST_PRE_MS):
 
 def build(model, values, options, schedule_file=None):
     pairs, freq = int(options["pairs"]), float(options["freq_hz"])
+    n_steps = 200.0 / float(options["step_ms"])
+    if abs(n_steps - round(n_steps)) > 1e-9 or abs(float(options["step_ms"]) * 10
+                                                    - round(float(options["step_ms"]) * 10)) > 1e-9:
+        raise PlasticityError(f"bi_poo_1998: option 'step_ms' must divide 100 ms on the 0.1 ms "
+                              f"grid, got {options['step_ms']}")
     conds = []
-    grid = window_dts()
+    grid = window_dts(step=float(options["step_ms"]))
     for dt in grid:
         pre, post = pairing(dt, pairs, freq)
         conds.append(Condition(f"dt={dt:+g}", pre, post, variables={"dt_ms": float(dt),
                                                                       "kind": "window"}))
-    for dt in data_dts():
+    for dt in (data_dts() if int(options["data"]) else []):
         if np.any(np.isclose(grid, dt)):
             continue
         pre, post = pairing(dt, pairs, freq)
@@ -63,9 +71,13 @@ PROTOCOL = Protocol(
     name="bi_poo_1998",
     title="Bi & Poo 1998 STDP window",
     doc=__doc__,
-    families=("stdp",),
+    families=("stdp", "calcium"),
     options=[Option("pairs", 60, "pairings per condition", int, 1),
-             Option("freq_hz", 1.0, "pairing frequency (Hz)", float, 1e-3)],
+             Option("freq_hz", 1.0, "pairing frequency (Hz)", float, 1e-3),
+             Option("step_ms", 5.0, "spacing of the window's Δt grid (ms, divides 100)", float,
+                    0.1),
+             Option("data", 1, "1: add a condition at every data point's Δt; 0: window only",
+                    int, 0)],
     build=build,
     datasets=DATASETS,
 )

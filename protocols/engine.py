@@ -27,6 +27,7 @@ from models.core import Model, PlasticityError, magnitude, to_pynn, unit_string
 from .schedule import Schedule
 
 OFFSET_MS = 1.0
+DEFAULT_SEED = 12345            # Brian2's random numbers (noise ``xi``); schedule.meta["seed"]
 NEST_STAMP_EPS_MS = 0.25e-3
 os.environ.setdefault("PYNEST_QUIET", "1")
 
@@ -89,6 +90,8 @@ def run(model: Model, set_name: str, values: dict, schedule: Schedule, backend: 
         threads: int = 1, progress: bool = False) -> RunResult:
     model.check_backend(backend)
     schedule.validate()
+    if model.readout is not None:
+        return run_sets(model, [(set_name, values)], schedule, backend, progress=progress)[0]
     w0 = initial_weights(model, values, schedule)
     if backend == "pynn.nest" and model.nest.check:
         model.nest.check(to_pynn(values))       # before anything is built
@@ -111,31 +114,98 @@ def run_sets(model: Model, sets: list, schedule: Schedule, backend: str,
     (Sjöström's 0.1 Hz pairings) gain the most.  Other backends run the sets one by one.
     Results are identical to separate runs (each synapse is independent).  ``wall_time_s`` of
     a shared run is the total, divided equally among the sets.
+
+    A model with a population read-out (:class:`models.core.Readout`) runs every condition as
+    ``replicas`` synapses per start state and reports the combined ratio per condition.
     """
-    if backend != "brian2" or len(sets) == 1:
-        return [run(model, name, values, schedule, backend, progress=progress)
-                for name, values in sets]
     model.check_backend(backend)
     schedule.validate()
+    readout = model.readout is not None
+    if backend != "brian2" or (len(sets) == 1 and not readout):
+        out = []
+        for name, values in sets:
+            if readout:
+                big, groups = _expand(model, values, schedule)
+                w0 = initial_weights(model, values, big)
+                runner = _run_brian2 if backend == "brian2" else _run_pynn_brian2
+                t0 = time.perf_counter()
+                whole = runner(model, values, big, w0, progress=progress)
+                r = _collapse(model, name, values, schedule, whole, np.arange(len(w0)), groups)
+                r.wall_time_s = time.perf_counter() - t0
+                out.append(r)
+            else:
+                out.append(run(model, name, values, schedule, backend, progress=progress))
+        return out
     n = len(schedule.conditions)
-    big = Schedule(schedule.protocol, schedule.duration_ms,
-                   [type(c)(f"{k}|{c.label}", c.pre, c.post, c.w_init, c.variables)
-                    for k in range(len(sets)) for c in schedule.conditions],
-                   schedule.dt_ms, schedule.meta)
-    w0 = np.concatenate([initial_weights(model, values, schedule) for _, values in sets])
-    blocks = [(np.arange(k * n, (k + 1) * n), values) for k, (_, values) in enumerate(sets)]
+    conds, w0, blocks, groups_of = [], [], [], []
+    for k, (_, values) in enumerate(sets):
+        if readout:
+            sub, groups = _expand(model, values, schedule)
+        else:
+            sub, groups = schedule, None
+        start = len(conds)
+        conds += [type(c)(f"{k}|{c.label}", c.pre, c.post, c.w_init, c.variables)
+                  for c in sub.conditions]
+        w0.append(initial_weights(model, values, sub))
+        blocks.append((np.arange(start, len(conds)), values))
+        groups_of.append(groups)
+    big = Schedule(schedule.protocol, schedule.duration_ms, conds, schedule.dt_ms, schedule.meta)
+    w0 = np.concatenate(w0)
     t0 = time.perf_counter()
     whole = _run_brian2(model, sets[0][1], big, w0, progress=progress, blocks=blocks)
     wall = time.perf_counter() - t0
     out = []
-    for (name, values), (idx, _) in zip(sets, blocks):
-        r = RunResult(model, name, values, backend, schedule, whole.w_initial[idx],
-                      whole.w_final[idx], whole.signal_times_ms,
-                      {k: v[:, idx] for k, v in whole.signals.items()},
-                      {k: [v[i] for i in idx] for k, v in whole.spike_state.items()},
-                      whole.signal_semantics, whole.simulator_versions, wall / len(sets), 1)
+    for (name, values), (idx, _), groups in zip(sets, blocks, groups_of):
+        if readout:
+            r = _collapse(model, name, values, schedule, whole, idx, groups)
+            r.wall_time_s = wall / len(sets)
+        else:
+            r = RunResult(model, name, values, backend, schedule, whole.w_initial[idx],
+                          whole.w_final[idx], whole.signal_times_ms,
+                          {k: v[:, idx] for k, v in whole.signals.items()},
+                          {k: [v[i] for i in idx] for k, v in whole.spike_state.items()},
+                          whole.signal_semantics, whole.simulator_versions, wall / len(sets), 1)
         out.append(r)
     return out
+
+
+def _expand(model, values, schedule):
+    """Replicate every condition: ``replicas`` synapses per start state.  Returns the big
+    schedule and, per original condition, {start: indices into the big schedule}."""
+    starts = model.readout.starts(values)
+    reps = int(schedule.meta.get("synapses_per_state") or model.readout.replicas(values))
+    conds, groups = [], []
+    for c in schedule.conditions:
+        g = {}
+        for s in starts:
+            g[s] = np.arange(len(conds), len(conds) + reps)
+            conds += [type(c)(f"{c.label}#{s:g}:{r}", c.pre, c.post, s, c.variables)
+                      for r in range(reps)]
+        groups.append(g)
+    return Schedule(schedule.protocol, schedule.duration_ms, conds, schedule.dt_ms,
+                    schedule.meta), groups
+
+
+def _collapse(model, name, values, schedule, whole, idx, groups):
+    """Per original condition: w_initial = 1, w_final = the read-out ratio; its standard error
+    and the extra measures go to ``extra['per_condition']``; the recorded state is averaged
+    per start state (``w_from_<start>``)."""
+    w_final, per = [], []
+    signals = {}
+    for k, g in enumerate(groups):
+        finals = {s: whole.w_final[idx[i]] for s, i in g.items()}
+        ratio, sem, extra = model.readout.combine(values, finals)
+        w_final.append(ratio)
+        per.append({"dw_sem_percent": 100.0 * sem, **extra})
+        for s, i in g.items():
+            for var, arr in whole.signals.items():
+                signals.setdefault(f"{var}_from_{s:g}", []).append(arr[:, idx[i]].mean(axis=1))
+    signals = {k: np.column_stack(v) for k, v in signals.items()}
+    semantics = ("mean state of the synapses started in each state (w_from_<start>); "
+                 "w_final / w_initial is the population read-out ratio (see the model)")
+    return RunResult(model, name, values, whole.backend, schedule, np.ones(len(groups)),
+                     np.asarray(w_final), whole.signal_times_ms, signals, {}, semantics,
+                     whole.simulator_versions, 0.0, 1, {"per_condition": per})
 
 
 # ----------------------------------------------------------------------------------------------
@@ -193,6 +263,7 @@ def _run_brian2(model, values, schedule, w0, threads=1, progress=False, blocks=N
     dt = schedule.dt_ms * b2.ms
     n = len(schedule.conditions)
     off = int(round(OFFSET_MS / schedule.dt_ms))
+    b2.seed(int(schedule.meta.get("seed", DEFAULT_SEED)))
 
     def generator(role):
         steps = schedule.steps(role)
@@ -213,6 +284,7 @@ def _run_brian2(model, values, schedule, w0, threads=1, progress=False, blocks=N
             if name != "w_init":
                 getattr(syn, name)[order[idx]] = value
     syn.w[order] = w0 if model.weight_unit is None else w0 * model.weight_unit
+    model.brian2.finalize(syn)
     rec_dt = record_dt_for(schedule)
     if model.plastic:
         mon = b2.StateMonitor(syn, list(model.recorded), record=True, dt=rec_dt * b2.ms,
@@ -270,6 +342,7 @@ def _run_pynn_brian2(model, values, schedule, w0, threads=1, progress=False):
     n = len(schedule.conditions)
     npad = _padded(n)
     sim.setup(timestep=dt_ms, min_delay=dt_ms, max_delay=10 * dt_ms)
+    b2.seed(int(schedule.meta.get("seed", DEFAULT_SEED)))
     d_syn = dt_ms
 
     def source(role, shift_ms):
@@ -294,6 +367,7 @@ def _run_pynn_brian2(model, values, schedule, w0, threads=1, progress=False):
     w_first = np.concatenate([w0, np.full(npad - n, w0[0])])
     order = np.argsort(np.asarray(syn.i[:]))
     syn.weight[order] = w_first * weight_unit
+    model.brian2.finalize(syn)
     rec_dt = record_dt_for(schedule)
     names = [("weight" if v == "w" else v) for v in model.recorded]
     mon = b2.StateMonitor(syn, names, record=True,

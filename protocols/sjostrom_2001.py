@@ -86,7 +86,7 @@ PROTOCOL = Protocol(
     name="sjostrom_2001",
     title="Sjöström et al. 2001 frequency dependence",
     doc=__doc__,
-    families=("stdp",),
+    families=("stdp", "calcium"),
     options=[Option("pairs", 60, "pairings per condition: 60 (modelling convention), 75 "
                                  "(the experiment's trains) or any N", int, 1)],
     build=build,

@@ -175,3 +175,58 @@ def plain(values):
 
 
 REFERENCES["stdp_pair"] = stdp_pair_reference
+
+
+# ---------------------------------------------------------------------------------------------
+# Graupner & Brunel 2012: exact calcium, rho by an adaptive ODE solver between threshold
+# crossings (written from the paper's equations; sigma = 0)
+# ---------------------------------------------------------------------------------------------
+def gb_calcium(t, pre, post, p):
+    """c(t) as the sum of exponentials (pre transients delayed by D); t, spikes and D in ms."""
+    t = np.asarray(t, float)[:, None]
+    c = np.zeros(t.shape[0])
+    for times, amp, delay in ((pre, p["Cpre"], p["D_ms"]), (post, p["Cpost"], 0.0)):
+        s = np.asarray(times, float)[None, :] + delay
+        if s.size:
+            c += (amp * np.exp(-(t - s) / p["tau_Ca_ms"]) * (t >= s)).sum(axis=1)
+    return c
+
+
+def gb_rho_reference(pre, post, rho0, t_end, p):
+    """rho(t_end) for sigma = 0: between calcium events c decays monotonically, so the times at
+    which it crosses theta_d and theta_p are solved exactly (t_k + tau_Ca ln(c_k / theta));
+    rho is integrated piecewise with scipy's solve_ivp (rtol 1e-11) on intervals where the
+    threshold indicators are constant.  Thresholds strict (c > theta).  Returns (rho, number of
+    downward threshold crossings); upward crossings happen at events, which lie on the grid."""
+    from scipy.integrate import solve_ivp
+    tau_ca = p["tau_Ca_ms"]
+    events = sorted([(t + p["D_ms"], p["Cpre"]) for t in pre] + [(t, p["Cpost"]) for t in post])
+    tau = p["tau_ms"]
+
+    def f(_, r, hd, hp):
+        r = r[0]
+        return [(-r * (1 - r) * (p["rho_star"] - r) + p["gamma_p"] * (1 - r) * hp
+                 - p["gamma_d"] * r * hd) / tau]
+
+    # breakpoints: events and threshold crossings
+    points, c, t_last, n_cross = [], 0.0, 0.0, 0
+    for k, (te, amp) in enumerate(events + [(t_end, 0.0)]):
+        for theta in (p["theta_d"], p["theta_p"]):
+            if c > theta:
+                tc = t_last + tau_ca * math.log(c / theta)
+                if tc < te:
+                    points.append(tc)
+                    n_cross += 1
+        c = c * math.exp(-(te - t_last) / tau_ca) + amp
+        t_last = te
+        points.append(te)
+    points = sorted(set(q for q in points if 0.0 <= q <= t_end))
+    rho, t0 = rho0, 0.0
+    for t1 in points:
+        if t1 <= t0:
+            continue
+        mid = gb_calcium([0.5 * (t0 + t1)], pre, post, p)[0]
+        hd, hp = float(mid > p["theta_d"]), float(mid > p["theta_p"])
+        sol = solve_ivp(f, (t0, t1), [rho], args=(hd, hp), rtol=1e-11, atol=1e-13)
+        rho, t0 = sol.y[0, -1], t1
+    return rho, n_cross

@@ -296,6 +296,7 @@ class Model:
     derived_weight: tuple = ()       # derived constants that carry the weight unit
     readout: Readout | None = None   # population read-out instead of w_final / w_initial
     no_nest_reason: str = ""         # why pynn.nest is unavailable (error message)
+    backends: tuple = ()             # restrict the backends (default: by the NEST mapping)
 
     def numeric_params(self):
         """Names of the per-synapse numeric constants (no options, with derived flags)."""
@@ -351,6 +352,8 @@ class Model:
 
     # -- backends ------------------------------------------------------------------------------
     def supported_backends(self):
+        if self.backends:
+            return list(self.backends)
         out = ["brian2", "pynn.brian2"]
         if self.nest is not None:
             out.append("pynn.nest")
@@ -360,8 +363,8 @@ class Model:
         if backend not in BACKENDS:
             raise PlasticityError(f"unknown backend '{backend}' (known: {', '.join(BACKENDS)})")
         if backend not in self.supported_backends():
-            why = f": {self.no_nest_reason}" if backend == "pynn.nest" and self.no_nest_reason \
-                else ""
+            why = f": {self.no_nest_reason}" if backend.startswith("pynn") and \
+                self.no_nest_reason else ""
             raise PlasticityError(f"model '{self.name}' is not available on backend '{backend}' "
                                   f"(supported: {', '.join(self.supported_backends())}){why}")
 

@@ -218,3 +218,88 @@ def plot_song(results, out, title=None):
     fig.suptitle(title or "Song 2000: final weight distribution", fontsize=10)
     fig.tight_layout()
     return _save(fig, out)
+
+
+def plot_clamp(results, out, title=None, thresholds=()):
+    """Voltage clamp: Δw % against the holding potential; ``thresholds`` [(label, mV)]."""
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for k, r in enumerate(results):
+        pts = sorted((c["clamp_mV"], c["dw_percent"]) for c in r["conditions"])
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], ["-", "--", ":"][k % 3],
+                color=f"C{k}", label=label_of(r))
+    for (name, v), style in zip(thresholds, (":", "--", "-.")):
+        ax.axvline(v, color="0.5", ls=style, lw=0.8, label=name)
+    ax.axhline(0, color="0.7", lw=0.8)
+    ax.set_xlabel("holding potential (mV)")
+    ax.set_ylabel("Δw (%)")
+    ax.set_title(title or "voltage clamp", fontsize=10)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return _save(fig, out)
+
+
+def plot_curves_with_sem(results, out, xvar, xlabel, title=None, logx=False, panels=True):
+    """One panel per result (or one axis): Δw % against ``xvar`` with ± SEM where the result
+    carries ``dw_sem_percent`` (population read-outs)."""
+    n = len(results)
+    cols = min(3, n) if panels else 1
+    rows = int(np.ceil(n / cols)) if panels else 1
+    fig, axes = plt.subplots(rows, cols, figsize=(4 * cols, 3.2 * rows), squeeze=False)
+    for k, r in enumerate(results):
+        ax = axes.flat[k] if panels else axes.flat[0]
+        pts = sorted((c[xvar], c["dw_percent"], c.get("dw_sem_percent", 0.0))
+                     for c in r["conditions"] if xvar in c)
+        x, y, e = (np.array([p[i] for p in pts], float) for i in range(3))
+        ax.plot(x, y, "-o", ms=3, color=f"C{k % 10 if not panels else 0}", label=label_of(r))
+        if np.any(e > 0):
+            ax.fill_between(x, y - e, y + e, color=f"C{k % 10 if not panels else 0}", alpha=0.25)
+        ax.axhline(0, color="0.7", lw=0.8)
+        if logx:
+            ax.set_xscale("log")
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel("Δw (%)")
+        if panels:
+            ax.set_title(label_of(r), fontsize=8)
+    if not panels:
+        axes.flat[0].legend(fontsize=7)
+    for ax in list(axes.flat)[n if panels else 1:]:
+        ax.axis("off")
+    fig.suptitle(title or "", fontsize=10)
+    fig.tight_layout()
+    return _save(fig, out)
+
+
+def plot_rate_demos(demos, out):
+    """Four panels: Oja weights -> eigenvector, Hebb norm growth, BCM responses, delta rule."""
+    fig, axes = plt.subplots(2, 2, figsize=(10, 7))
+    o = demos["oja"]
+    ax = axes[0, 0]
+    sign = np.sign(o["w"] @ o["e1"])
+    for i in range(o["w_t"].shape[1]):
+        ax.plot(o["t_ms"] / 1000, o["w_t"][:, i], color=f"C{i}")
+        ax.axhline(sign * o["e1"][i], color=f"C{i}", ls=":", lw=0.8)
+    ax.set_title(f"Oja: w -> leading eigenvector (angle {o['angle_deg']:.2f}°)", fontsize=9)
+    ax.set_xlabel("time (s)")
+    h = demos["hebb"]
+    ax = axes[0, 1]
+    ax.semilogy(h["t_s"], h["norm"])
+    ax.set_title(f"Hebb with decay: |w| grows at {h['rate']:.2f}/s (theory "
+                 f"{h['expected']:.2f}/s)", fontsize=9)
+    ax.set_xlabel("time (s)")
+    b = demos["bcm"]
+    ax = axes[1, 0]
+    for k in range(b["responses_t"].shape[1]):
+        ax.plot(b["t_ms"] / 1000, b["responses_t"][:, k], label=f"pattern {k + 1}")
+    ax.axhline(b["expected_preferred"], color="0.5", ls=":", label="K y0")
+    ax.set_title(f"BCM: selectivity {b['selectivity']:.3f}", fontsize=9)
+    ax.set_xlabel("time (s)")
+    ax.legend(fontsize=7)
+    d = demos["delta"]
+    ax = axes[1, 1]
+    for i in range(d["w_t"].shape[1]):
+        ax.plot(d["t_ms"] / 1000, d["w_t"][:, i], color=f"C{i}")
+        ax.axhline(d["w_ls"][i], color=f"C{i}", ls=":", lw=0.8)
+    ax.set_title(f"delta rule -> least squares (max error {d['max_abs_error']:.1e})", fontsize=9)
+    ax.set_xlabel("time (s)")
+    fig.tight_layout()
+    return _save(fig, out)

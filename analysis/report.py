@@ -14,7 +14,8 @@ from protocols.base import load_datasets
 from .load import load_result
 from .metrics import (backend_difference, compare_points, compare_to_dataset, fit_window,
                       window_curve)
-from .plots import plot_frequency, plot_song, plot_stp, plot_wang, plot_window
+from .plots import (plot_clamp, plot_curves_with_sem, plot_frequency, plot_rate_demos, plot_song,
+                    plot_stp, plot_wang, plot_window)
 
 # What ``reproduce`` runs: (protocol, model, parameter sets, backends).  Several sets on brian2
 # share one simulation (protocols.engine.run_sets).  Every model-curve figure uses brian2 where
@@ -25,6 +26,10 @@ _TRIPLET = tuple(MODELS["stdp_triplet"].parameter_sets)
 _TRIPLET_A2A = tuple(s for s in _TRIPLET if "all_to_all" in s)
 _HIPPO = tuple(s for s in _TRIPLET if s.startswith("hippocampal"))
 ALL = ("brian2", "pynn.brian2", "pynn.nest")
+_GB_CURVES = ("DP", "DPD", "DPDprime", "P", "D", "Dprime")
+_GB_CURVE_OPTS = {"step_ms": "10", "data": "0", "synapses": "25"}
+_GB_SJ_OPTS = {"pairs": "75", "synapses": "10"}
+_GB_DB_OPTS = {"sigma": "0", "freqs_hz": "1,3,5,10,20,50,100"}
 
 PLAN = (
     ("bi_poo_1998", "stdp_pair", _PAIR_SETS, ALL),
@@ -45,16 +50,29 @@ PLAN = (
     *[("wang_2005", m, ("additive",), ("brian2", "pynn.nest")) for m in _NN],
     ("wang_2005", "stdp_power_law", ("nest_defaults",), ("brian2", "pynn.nest")),
     ("song_2000", "stdp_pair", ("additive", "multiplicative", "van_rossum"), ("brian2",)),
+    # voltage- and calcium-based rules (issue 4); a 5th item: overrides for every set
+    ("voltage_clamp", "clopath", ("visual_cortex",), ("brian2", "pynn.nest")),
+    ("sjostrom_2001", "clopath", ("visual_cortex",), ("brian2", "pynn.nest")),
+    # six curve types, noisy, 25 synapses per start state, 10 ms grid: one simulation
+    ("bi_poo_1998", "graupner_brunel", _GB_CURVES, ("brian2",), _GB_CURVE_OPTS),
+    ("sjostrom_2001", "graupner_brunel", ("cortical_slices",), ("brian2",), _GB_SJ_OPTS),
+    # Dudek & Bear: 900 s simulated; deterministic (sigma = 0) to keep reproduce's length
+    ("dudek_bear_1992", "graupner_brunel", ("DP", "cortical_slices", "hippocampal_slices"),
+     ("brian2",), _GB_DB_OPTS),
+    ("dudek_bear_1992", "rate_bcm", ("dudek_bear",), ("brian2",)),
 )
 
 
 def plan(backends=None):
-    """Jobs (protocol, model, sets, backend) of ``reproduce``, restricted to ``backends``."""
+    """Jobs (protocol, model, sets, backend, overrides) of ``reproduce``, restricted to
+    ``backends``."""
     jobs = []
-    for pname, mname, sets, bs in PLAN:
+    for entry in PLAN:
+        pname, mname, sets, bs = entry[:4]
+        overrides = entry[4] if len(entry) > 4 else {}
         for b in bs:
             if backends is None or b in backends:
-                jobs.append((pname, mname, tuple(sets), b))
+                jobs.append((pname, mname, tuple(sets), b, overrides))
     return jobs
 
 
@@ -69,16 +87,44 @@ def reproduce(out="results", backends=None):
     os.makedirs(nix_dir, exist_ok=True)
     os.makedirs(fig_dir, exist_ok=True)
     files = {}
-    for pname, mname, sets, b in tqdm(plan(backends), desc="reproduce", unit="job"):
+    for pname, mname, sets, b, overrides in tqdm(plan(backends), desc="reproduce", unit="job"):
         paths = [os.path.join(nix_dir, f"{pname}__{mname}__{s}__{b}.nix") for s in sets]
-        if PROTOCOLS[pname].simulate is not None:
+        if PROTOCOLS[pname].uses_simulate(MODELS[mname]):
             for s, path in zip(sets, paths):
-                run_protocol(pname, mname, s, {}, b, out=path)
+                run_protocol(pname, mname, s, overrides, b, out=path)
         else:
-            run_protocol_sets(pname, mname, list(sets), b, outs=paths)
+            run_protocol_sets(pname, mname, list(sets), b, outs=paths, overrides=overrides)
         files.update({(pname, mname, s, b): path for s, path in zip(sets, paths)})
-    write_report(out, files)
+    demos = None
+    if backends is None or "brian2" in backends:
+        demos = run_rate_demos()
+    write_report(out, files, demos)
     print(f"wrote {os.path.join(out, 'index.html')}")
+
+
+def run_rate_demos():
+    """The four rate-rule demonstrations (protocols.rate_demos)."""
+    from protocols import rate_demos as rd
+    return {"oja": rd.oja_pca(), "hebb": rd.hebb_growth(), "bcm": rd.bcm_selectivity(),
+            "delta": rd.delta_regression()}
+
+
+def _demo_rows(demos):
+    o, h, b, d = demos["oja"], demos["hebb"], demos["bcm"], demos["delta"]
+    return [
+        {"demo": "Oja: angle to the leading eigenvector (deg)", "measured": o["angle_deg"],
+         "expected": 0.0, "tolerance": o["tolerance_deg"]},
+        {"demo": "Oja: |w|", "measured": o["norm"], "expected": 1.0,
+         "tolerance": o["norm_tolerance"]},
+        {"demo": "Hebb with decay: growth rate of |w| (1/s)", "measured": h["rate"],
+         "expected": h["expected"], "tolerance": h["tolerance"]},
+        {"demo": "BCM: preferred response", "measured": float(max(b["responses"])),
+         "expected": b["expected_preferred"], "tolerance": b["tolerance"]},
+        {"demo": "BCM: other response", "measured": float(sorted(b["responses"])[0]),
+         "expected": 0.0, "tolerance": b["tolerance"]},
+        {"demo": "delta rule: max |w - w_LS|", "measured": d["max_abs_error"], "expected": 0.0,
+         "tolerance": d["tolerance"]},
+    ]
 
 
 def _literature(p, ref, datasets):
@@ -87,6 +133,8 @@ def _literature(p, ref, datasets):
     import protocols.wang_2005 as wg
     out = []
     if p == "bi_poo_1998":
+        if not any(c.get("kind") == "data" for c in ref["conditions"]):
+            return out                   # window only (model curves without data points)
         for name in PROTOCOLS[p].datasets:
             out.append((name, "all points (no SEM)", compare_to_dataset(ref, datasets[name])))
     elif p == "sjostrom_2001":
@@ -113,7 +161,7 @@ def _preferred(per_b):
             return b, per_b[b]
 
 
-def write_report(out, files):
+def write_report(out, files, demos=None):
     datasets = load_datasets()
     loaded = {k: load_result(v) for k, v in files.items()}
     groups = {}
@@ -137,9 +185,10 @@ def write_report(out, files):
              "tsodyks_markram_1998": lambda: plot_stp(results, stem, title,
                                                       annotate_backend_diff=True),
              "sjostrom_2001": lambda: plot_frequency(results, stem, title),
+             "voltage_clamp": lambda: plot_clamp(results, stem, title, _clamp_thresholds()),
              "wang_2005": lambda: plot_wang(results, stem, title)}[p]()
             figs.append((title, os.path.relpath(stem, out)))
-        if p == "bi_poo_1998":
+        if p == "bi_poo_1998" and m != "graupner_brunel":
             dt, dw = window_curve(ref, "window")
             row["fit"] = fit_window(dt, dw)
         for name, subset, cmp_ in _literature(p, ref, datasets):
@@ -162,8 +211,28 @@ def write_report(out, files):
             plot_song([r for _, _, r in entries], stem)
             overview.append((f"{p}: final weight histograms (brian2)", os.path.relpath(stem, out)))
             continue
+        if p == "bi_poo_1998" and "graupner_brunel" in models:
+            chosen = [r for m, _, r in entries if m == "graupner_brunel"]
+            stem = os.path.join(out, "figures", f"{p}__graupner_brunel__curves.png")
+            title = ("Graupner & Brunel 2012: STDP curves of the six curve-type sets (60 pairs at "
+                     "1 Hz; mean ± SEM of the population read-out)")
+            plot_curves_with_sem(chosen, stem, "dt_ms", "Δt = t_post − t_pre (ms)", title)
+            overview.append((title, os.path.relpath(stem, out)))
+            models = [mm for mm in models if mm != "graupner_brunel"]
+        if p == "dudek_bear_1992":
+            stem = os.path.join(out, "figures", f"{p}__models.png")
+            title = ("Dudek & Bear 1992 protocol: 900 pulses (model curves; the measured values "
+                     "were not found, so no data points)")
+            plot_curves_with_sem([r for _, _, r in entries], stem, "freq_hz",
+                                 "stimulation frequency (Hz)", title, logx=True)
+            overview.append((title, os.path.relpath(stem, out)))
+            continue
+        if p == "voltage_clamp":
+            continue
         for part, sel in (("triplet", lambda m: m == "stdp_triplet"),
-                          ("pair_based", lambda m: m != "stdp_triplet")):
+                          ("pair_based", lambda m: m not in ("stdp_triplet", "clopath",
+                                                              "graupner_brunel")),
+                          ("voltage_calcium", lambda m: m in ("clopath", "graupner_brunel"))):
             chosen = [r for m, _, r in entries if sel(m)]
             if not chosen or p not in ("sjostrom_2001", "wang_2005"):
                 continue
@@ -181,18 +250,31 @@ def write_report(out, files):
                 else:
                     plot_stp(chosen, stem, title)
                 overview.append((title, os.path.relpath(stem, out)))
+    demo_rows = []
+    if demos is not None:
+        stem = os.path.join(out, "figures", "rate_rule_demos.png")
+        plot_rate_demos(demos, stem)
+        overview.append(("Rate-based rules: Oja, Hebb with decay, BCM, delta rule (brian2)",
+                         os.path.relpath(stem, out)))
+        demo_rows = _demo_rows(demos)
     figs = overview + figs
     with open(os.path.join(out, "summary.json"), "w") as fh:
-        json.dump({"rows": rows, "literature": lit, "timing": timing}, fh, indent=1,
-                  default=float)
-    _write_html(out, rows, lit, figs, timing)
+        json.dump({"rows": rows, "literature": lit, "timing": timing, "rate_demos": demo_rows},
+                  fh, indent=1, default=float)
+    _write_html(out, rows, lit, figs, timing, demo_rows)
+
+
+def _clamp_thresholds():
+    from brian2 import mV
+    v = MODELS["clopath"].resolve()
+    return [("theta_-", float(v["theta_minus"] / mV)), ("theta_+", float(v["theta_plus"] / mV))]
 
 
 def _fmt(x, spec=".3g"):
     return "–" if x is None or x != x else format(x, spec)
 
 
-def _write_html(out, rows, lit, figs, timing):
+def _write_html(out, rows, lit, figs, timing, demo_rows=()):
     h = ["<!doctype html><html><head><meta charset='utf-8'><title>Plasticity models: results"
          "</title><style>body{font-family:sans-serif;max-width:1200px;margin:auto}"
          "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #bbb;"
@@ -238,6 +320,15 @@ def _write_html(out, rows, lit, figs, timing):
                      f"<td>{_fmt(g['fraction_above_0.9_w_max'])}</td>"
                      f"<td>{_fmt(g['post_rate_hz'])} / {_fmt(g['post_rate_last_10pct_hz'])}</td>"
                      f"<td>{_fmt(g['mean_w_over_w_max'])}</td></tr>")
+    if demo_rows:
+        h.append("</table><h2>Rate-rule demonstrations (brian2; tolerances derived from the "
+                 "learning rate, see protocols/rate_demos.py)</h2><table><tr><th>demo</th>"
+                 "<th>measured</th><th>expected</th><th>tolerance</th><th>within</th></tr>")
+        for r in demo_rows:
+            ok = abs(r["measured"] - r["expected"]) < r["tolerance"]
+            h.append(f"<tr><td>{html.escape(r['demo'])}</td><td>{_fmt(r['measured'], '.4g')}"
+                     f"</td><td>{_fmt(r['expected'], '.4g')}</td><td>{_fmt(r['tolerance'])}</td>"
+                     f"<td>{'yes' if ok else 'NO'}</td></tr>")
     h.append("</table><h2>Wall time per run (s, this machine; runs sharing one brian2 "
              "simulation show their share)</h2><table><tr><th>protocol</th>"
              "<th>model</th><th>set</th><th>backend</th><th>wall (s)</th></tr>")

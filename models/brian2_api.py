@@ -19,6 +19,9 @@ def make_synapses(model_name, source, target, params=None, transmit="", connect=
                   **overrides):
     import brian2 as b2
     model = get_model(model_name)
+    if not model.brian2.model:
+        raise PlasticityError(f"model '{model_name}' needs its own neuron: run it through its "
+                              "protocols (protocols/clopath_runner.py builds the network)")
     values = model.resolve(params, overrides)
     eqs, on_pre, on_post = model.brian2.render(w="w", wunit=weight_unit_name(model),
                                                transmit=transmit)

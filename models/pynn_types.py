@@ -46,6 +46,10 @@ def synapse_type(model_name: str, sim, params: str | None = None, **overrides):
     model = get_model(model_name)
     backend = _backend_name(sim)
     model.check_backend(backend)
+    if model.nest is None and backend == "pynn.nest" or not model.brian2.model:
+        raise PlasticityError(f"model '{model_name}' has no PyNN synapse type of its own: its "
+                              "protocols build the network (protocols/clopath_runner.py uses "
+                              "NEST's native aeif_psc_delta_clopath and clopath_synapse)")
     values = model.resolve(params, overrides)
     cls = brian2_synapse_class(model_name) if backend == "pynn.brian2" else \
         nest_synapse_class(model_name)

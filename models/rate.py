@@ -155,7 +155,10 @@ def simulate_rates(model, values, inputs, dt_ms=1.0, targets=None, connectivity=
     step = dt_ms * b2.ms
     net = b2.Network()
     X = b2.TimedArray(inputs, dt=step)
-    pre = b2.NeuronGroup(n_in, "x = X(t, i) : 1", dt=step, namespace={"X": X})
+    # numpy code generation: these networks are small and short, and Cython would compile
+    # (~25 s each) code objects that run for seconds only
+    from brian2.codegen.runtime.numpy_rt import NumpyCodeObject as cg
+    pre = b2.NeuronGroup(n_in, "x = X(t, i) : 1", dt=step, namespace={"X": X}, codeobj_class=cg)
     post_eqs = "y : 1\n" + _POST.get(model.name, "")
     ns = {}
     if model.name == "rate_delta":
@@ -165,13 +168,14 @@ def simulate_rates(model, values, inputs, dt_ms=1.0, targets=None, connectivity=
         post_eqs += "target = T(t, i) : 1\n"
         ns["T"] = T
     post = b2.NeuronGroup(n_out, post_eqs, dt=step, namespace=ns,
-                          method="euler")
+                          method="euler", codeobj_class=cg)
     syn_eqs = _SYN[model.name] + "\ny_post = w * x_pre : 1 (summed)\n"
     consts = [p.name for p in model.params if p.name not in ("w_init", "y0", "tau_theta",
                                                               "theta_init")]
     syn_eqs += "".join(f"{c} : {'1/second' if c in ('eta', 'lam') else '1'} (constant)\n"
                        for c in consts)
-    syn = b2.Synapses(pre, post, syn_eqs, dt=step, method="euler", namespace={"X": X, **ns})
+    syn = b2.Synapses(pre, post, syn_eqs, dt=step, method="euler", namespace={"X": X, **ns},
+                      codeobj_class=cg)
     if connectivity is None:
         syn.connect()
     else:
@@ -189,7 +193,7 @@ def simulate_rates(model, values, inputs, dt_ms=1.0, targets=None, connectivity=
     net.add(pre, post, syn)
     mon = None
     if record_every:
-        mon = b2.StateMonitor(syn, "w", record=True, dt=record_every * step)
+        mon = b2.StateMonitor(syn, "w", record=True, dt=record_every * step, codeobj_class=cg)
         net.add(mon)
     net.run(n_steps * step, namespace={})
     i, j = np.asarray(syn.i[:]), np.asarray(syn.j[:])

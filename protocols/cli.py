@@ -52,6 +52,8 @@ def cmd_list(args):
         for b in BACKENDS:
             if b not in m.supported_backends():
                 cells.append("no")
+            elif b == "pynn.nest" and m.nest is None:
+                cells.append("native types (own runner)")
             elif b == "pynn.nest":
                 cells.append(m.nest.synapse_model + (f" ({m.nest.note})" if m.nest.note else ""))
             else:

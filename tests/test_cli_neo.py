@@ -111,6 +111,33 @@ BASE = ["run", "bi_poo_1998", "--model", "stdp_pair", "--backend", "brian2"]
      "song_2000 runs on backend brian2 only"),
     (["run", "sjostrom_2001", "--model", "stdp_pair", "--set", "pairs=0"],
      "option 'pairs' must be >= 1"),
+    # issue 4 models
+    (["run", "bi_poo_1998", "--model", "graupner_brunel", "--backend", "pynn.nest"],
+     "NEST has no Graupner-Brunel synapse"),
+    (["run", "bi_poo_1998", "--model", "graupner_brunel", "--set", "rho_star=1.5"],
+     "'rho_star' must be < 1"),
+    (["run", "bi_poo_1998", "--model", "graupner_brunel", "--set", "synapses=0"],
+     "option 'synapses' must be >= 1"),
+    (["run", "bi_poo_1998", "--model", "graupner_brunel", "--set", "tau_Ca=20mV"],
+     "'tau_Ca' must be a quantity in ms"),
+    (["run", "bi_poo_1998", "--model", "graupner_brunel", "--set", "step_ms=7"],
+     "must divide 100 ms"),
+    (["run", "dudek_bear_1992", "--model", "rate_oja", "--backend", "pynn.brian2"],
+     "PyNN has no rate neurons"),
+    (["run", "dudek_bear_1992", "--model", "rate_delta"], "rate_delta needs a target signal"),
+    (["run", "dudek_bear_1992", "--model", "rate_bcm", "--set", "freqs_hz=1,x"],
+     "must be comma-separated numbers"),
+    (["run", "dudek_bear_1992", "--model", "rate_bcm", "--set", "freqs_hz=0"],
+     "frequencies must be in (0"),
+    (["run", "dudek_bear_1992", "--model", "stdp_pair"], "does not apply to model"),
+    (["run", "voltage_clamp", "--model", "clopath", "--backend", "pynn.brian2"],
+     "not available on backend 'pynn.brian2'"),
+    (["run", "voltage_clamp", "--model", "clopath", "--set", "v_min=-20", "--set", "v_max=-80"],
+     "v_min must be <= v_max"),
+    (["run", "voltage_clamp", "--model", "clopath", "--set", "homeostasis=maybe"],
+     "option 'homeostasis' must be one of off, on"),
+    (["run", "voltage_clamp", "--model", "clopath", "--set", "w_init=200"],
+     "w_init must lie in [w_min, w_max]"),
 ])
 def test_bad_input(args, expect, tmp_path):
     _bad(args, tmp_path, expect)
@@ -157,3 +184,28 @@ def test_list_shows_models_and_support_table():
     for word in ("stdp_pair", "tsodyks_markram", "bi_poo_1998", "tsodyks2_synapse",
                  "stdp_synapse", "gutig", "facilitating"):
         assert word in r.stdout
+
+
+@pytest.mark.parametrize("args,measure", [
+    (["run", "voltage_clamp", "--model", "clopath", "--set", "v_step=10", "--set", "pulses=3"],
+     None),
+    (["run", "bi_poo_1998", "--model", "graupner_brunel", "--set", "step_ms=50",
+      "--set", "data=0", "--set", "pairs=10", "--set", "synapses=3"], "dw_sem_percent"),
+    (["run", "dudek_bear_1992", "--model", "rate_bcm", "--set", "freqs_hz=5,50"], None),
+])
+def test_issue4_models_write_neo(args, measure, tmp_path):
+    """Every new runner (neuron + forced spikes, population read-out, rate network) writes a
+    NIX file that plain neo reads back with the summary's numbers."""
+    from protocols.neo_io import read_nix
+    out = tmp_path / "r.nix"
+    r = cli(*args, "--out", str(out), "--json")
+    assert r.returncode == 0, r.stderr[-2000:]
+    summary = json.loads(r.stdout)
+    block = read_nix(str(out))
+    groups = {g.annotations["label"]: g.annotations for g in block.groups}
+    assert len(groups) == len(summary["conditions"])
+    for c in summary["conditions"]:
+        g = groups[c["label"]]
+        assert g["w_final"] == pytest.approx(c["w_final"], rel=1e-12)
+        if measure:
+            assert g[f"measure:{measure}"] == pytest.approx(c[measure])

@@ -27,7 +27,7 @@ _TRIPLET_A2A = tuple(s for s in _TRIPLET if "all_to_all" in s)
 _HIPPO = tuple(s for s in _TRIPLET if s.startswith("hippocampal"))
 ALL = ("brian2", "pynn.brian2", "pynn.nest")
 _GB_CURVES = ("DP", "DPD", "DPDprime", "P", "D", "Dprime")
-_GB_CURVE_OPTS = {"step_ms": "10", "data": "0", "synapses": "25"}
+_GB_CURVE_OPTS = {"step_ms": "5", "data": "0", "synapses": "20"}
 _GB_SJ_OPTS = {"pairs": "75", "synapses": "10"}
 _GB_DB_OPTS = {"sigma": "0", "freqs_hz": "1,3,5,10,20,50,100"}
 
@@ -53,7 +53,7 @@ PLAN = (
     # voltage- and calcium-based rules (issue 4); a 5th item: overrides for every set
     ("voltage_clamp", "clopath", ("visual_cortex",), ("brian2", "pynn.nest")),
     ("sjostrom_2001", "clopath", ("visual_cortex",), ("brian2", "pynn.nest")),
-    # six curve types, noisy, 25 synapses per start state, 10 ms grid: one simulation
+    # six curve types, noisy, 20 synapses per start state, 5 ms grid: one simulation
     ("bi_poo_1998", "graupner_brunel", _GB_CURVES, ("brian2",), _GB_CURVE_OPTS),
     ("sjostrom_2001", "graupner_brunel", ("cortical_slices",), ("brian2",), _GB_SJ_OPTS),
     # Dudek & Bear: 900 s simulated; deterministic (sigma = 0) to keep reproduce's length
@@ -284,7 +284,10 @@ def _write_html(out, rows, lit, figs, timing, demo_rows=()):
          "data points named; Bi &amp; Poo 1998 has no error bars (NMSE –, RMSE in "
          "percentage points). Model values at data points come from conditions built at those "
          "points, not interpolation. Sjöström 2001 runs 60 pairings per condition (the Pfister "
-         "&amp; Gerstner convention; <code>--set pairs=75</code> gives the experiment's trains). "
+         "&amp; Gerstner convention; <code>--set pairs=75</code> gives the experiment's trains), "
+         "75 for clopath (the authors' code) and Graupner–Brunel cortical_slices (the authors' "
+         "Fig. 4B script). Graupner–Brunel values are population read-outs (mean ± SEM over "
+         "synapses starting DOWN and UP; synapses per state in the file's options). "
          "Wang 2005 quadruplets: T = centre(pre-post pair) − centre(post-pre pair). The model "
          "values are from brian2 where it ran, else from the backend named.</p>",
          "<h2>Literature fit (NMSE)</h2><table><tr><th>protocol</th><th>model</th><th>set</th>"

@@ -23,7 +23,7 @@ reproduce: $(STAMP)
 	$(BIN)/plasticity reproduce --out results
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -n 2 tests
+	$(BIN)/python -m pytest -q -n 2 --durations=15 tests
 
 clean:
 	rm -rf results .pytest_cache

@@ -9,6 +9,7 @@ PyNN floats (ms, nA, uS) happens in exactly one place, :func:`to_pynn_value`.
 from __future__ import annotations
 
 import math
+import os
 import re
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
@@ -16,6 +17,13 @@ from typing import Callable, Mapping
 import brian2
 from brian2 import Quantity, Unit, get_dimensions
 from brian2.units.fundamentalunits import DIMENSIONLESS
+
+# Brian2 code generation for every run: "cython" (Brian2's default: compiled once per code object,
+# ~25 s each, then cached) or "numpy" (no compilation; as fast or faster for short runs, slower
+# for long ones).  The test suite sets numpy; ``make reproduce`` uses Brian2's default.
+BRIAN2_TARGET = os.environ.get("PLASTICITY_BRIAN2_TARGET", "").strip().lower()
+if BRIAN2_TARGET in ("numpy", "cython"):
+    brian2.prefs.codegen.target = BRIAN2_TARGET
 
 
 class PlasticityError(Exception):

@@ -14,7 +14,7 @@ theta_+ + A_LTD / (A_LTP S) (-43.56 mV for the published set).  The protocol rep
 values; ``tests/test_clopath.py`` checks them against this expression.
 
 Schedule: ``pulses`` presynaptic spikes (default 50) at ``freq_hz`` (default 10 Hz) from 100 ms;
-one condition per holding potential from ``v_min`` to ``v_max`` (default -80 to -20 mV) in
+one condition per holding potential from ``v_min`` to ``v_max`` (default -80 to -35 mV) in
 ``v_step`` (default 1 mV) steps, all in one simulation; 500 ms after the last pulse for the
 trace to decay.  No postsynaptic spike.  Protocol variable: ``clamp_mV``.
 """
@@ -61,7 +61,7 @@ PROTOCOL = Protocol(
     options=[Option("pulses", 50, "presynaptic pulses", int, 1),
              Option("freq_hz", 10.0, "pulse frequency (Hz)", float, 1e-3),
              Option("v_min", -80.0, "lowest holding potential (mV)", float),
-             Option("v_max", -20.0, "highest holding potential (mV)", float),
+             Option("v_max", -35.0, "highest holding potential (mV)", float),
              Option("v_step", 1.0, "holding potential step (mV)", float, 0.01)],
     build=build,
     simulate=_simulate,

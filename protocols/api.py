@@ -64,8 +64,12 @@ def _finish(protocol, result, options, out):
     for m, extra in zip(measurements, result.extra.get("per_condition", [])):
         m.update(extra)
     summary = summarize(result, protocol.name, options, measurements, out)
+    seed = None
+    if result.model.readout is not None:      # stochastic: the Brian2 seed that was used
+        seed = int(result.schedule.meta.get("seed", engine.DEFAULT_SEED))
+        summary["seed"] = seed
     if out:
-        write_nix(build_block(result, protocol.name, options, measurements), out)
+        write_nix(build_block(result, protocol.name, options, measurements, seed=seed), out)
     return summary
 
 

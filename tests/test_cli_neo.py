@@ -209,6 +209,8 @@ def test_issue4_models_write_neo(args, measure, tmp_path):
         assert g["w_final"] == pytest.approx(c["w_final"], rel=1e-12)
         if measure:
             assert g[f"measure:{measure}"] == pytest.approx(c[measure])
+    if measure:                                  # stochastic runs record their seed
+        assert block.annotations["seed"] == summary["seed"] == 12345
 
 
 def test_cython_and_numpy_code_generation_agree(tmp_path):

@@ -29,10 +29,10 @@ import numpy as np
 
 from models.core import PlasticityError, magnitude
 
-from .engine import OFFSET_MS, NEST_STAMP_EPS_MS, RunResult, record_dt_for, sample_times
+from .engine import (OFFSET_MS, RunResult, _padded, nest_spike_sources, record_dt_for,
+                     sample_times)
 
 FLUSH_MS = 500.0
-SHORT_RUN_STEPS = 100_000
 FORCE_MV = 200.0
 CLAMP_G_L_NS = 1e6
 
@@ -52,12 +52,6 @@ def simulate(model, set_name, values, schedule, backend, progress=False):
 
 def _clamps(schedule):
     return [c.variables.get("clamp_mV") for c in schedule.conditions]
-
-
-def _num(values, name, unit):
-    from brian2 import mV, ms, nS, pA, pF
-    return magnitude(values[name], {"mV": mV, "ms": ms, "nS": nS, "pA": pA, "pF": pF,
-                                    "1": None}[unit])
 
 
 NEURON_EQS = """
@@ -121,14 +115,8 @@ def _run_brian2(model, values, schedule):
     ns["mV"] = mV
     steps = int(round(float(values["delay_u_bars"] / ms) / schedule.dt_ms))
     delay_eqs, shift, up, um = delay_line(steps)
-    # short schedules run with numpy code generation: Cython would first compile ~10 code
-    # objects (~25 s each) for a run of seconds; long ones (Sjöström: 500 s) use Cython
-    total_steps = (schedule.duration_ms + OFFSET_MS) / schedule.dt_ms
-    cg = None
-    if total_steps < SHORT_RUN_STEPS:
-        from brian2.codegen.runtime.numpy_rt import NumpyCodeObject as cg
     neuron = b2.NeuronGroup(
-        n, NEURON_EQS + delay_eqs, method="rk4", dt=step, namespace=ns, codeobj_class=cg,
+        n, NEURON_EQS + delay_eqs, method="rk4", dt=step, namespace=ns,
         threshold="(v >= V_peak and clamped < 0.5) or force > 0.5",
         reset="v = V_clamp; clamped = 1; t_spike = t; w_ad += b; z = I_sp; V_T = V_T_max; "
               "force = 0",
@@ -156,20 +144,18 @@ def _run_brian2(model, values, schedule):
 
     pre = generator(schedule.steps("pre"), 0)
     forcer = generator(schedule.steps("post"), -1)      # flag one step before the spike
-    force = b2.Synapses(forcer, neuron, on_pre="force_post = 1", dt=step, codeobj_class=cg)
+    force = b2.Synapses(forcer, neuron, on_pre="force_post = 1", dt=step)
     force.connect(j="i")
-    syn = b2.Synapses(pre, neuron, SYN_EQS, on_pre=SYN_PRE.format(um=um), dt=step, namespace=ns,
-                      codeobj_class=cg)
+    syn = b2.Synapses(pre, neuron, SYN_EQS, on_pre=SYN_PRE.format(um=um), dt=step, namespace=ns)
     syn.connect(j="i")
     # end of each step: potentiation (reads the delayed u_bar_plus), then the delay line shifts
-    syn.run_regularly(SYN_STEP.format(up=up), when="end", order=-2, codeobj_class=cg)
+    syn.run_regularly(SYN_STEP.format(up=up), when="end", order=-2)
     if shift:
-        neuron.run_regularly(shift, when="end", order=-1, codeobj_class=cg)
+        neuron.run_regularly(shift, when="end", order=-1)
     syn.w = float(values["w_init"])
     rec_dt = record_dt_for(schedule)
-    mon = b2.StateMonitor(syn, "w", record=True, dt=rec_dt * ms, when="end", order=1,
-                          codeobj_class=cg)
-    spikes = b2.SpikeMonitor(neuron, codeobj_class=cg)
+    mon = b2.StateMonitor(syn, "w", record=True, dt=rec_dt * ms, when="end", order=1)
+    spikes = b2.SpikeMonitor(neuron)
     net = b2.Network(neuron, pre, forcer, force, syn, mon, spikes)
     net.run((schedule.duration_ms + OFFSET_MS + schedule.dt_ms) * ms, namespace={})
     order = np.argsort(np.asarray(syn.i[:]))
@@ -185,31 +171,30 @@ def _run_brian2(model, values, schedule):
 
 
 def _nest_cell_params(values):
-    from brian2 import mV
-    p = lambda name, unit: _num(values, name, unit)
+    from brian2 import mV, ms, nS, pA, pF
+    p = lambda name, unit: magnitude(values[name], unit)
     return dict(
-        C_m=p("C_m", "pF"), g_L=p("g_L", "nS"), E_L=p("E_L", "mV"), V_th_rest=p("V_T_rest", "mV"),
-        V_th_max=p("V_T_max", "mV"), Delta_T=p("Delta_T", "mV"), tau_w=p("tau_w", "ms"),
-        a=p("a", "nS"), b=p("b", "pA"), I_sp=p("I_sp", "pA"), tau_z=p("tau_z", "ms"),
-        tau_V_th=p("tau_V_T", "ms"), V_peak=p("V_peak", "mV"), V_reset=p("V_reset", "mV"),
-        V_clamp=p("V_clamp", "mV"), t_clamp=p("t_clamp", "ms"),
-        tau_u_bar_plus=p("tau_plus", "ms"), tau_u_bar_minus=p("tau_minus", "ms"),
-        tau_u_bar_bar=p("tau_u_bar_bar", "ms"), A_LTD=float(values["A_LTD"] * mV),
-        A_LTP=float(values["A_LTP"] * mV ** 2), theta_plus=p("theta_plus", "mV"),
-        theta_minus=p("theta_minus", "mV"), u_ref_squared=float(values["u_ref_squared"] / mV ** 2),
-        delay_u_bars=p("delay_u_bars", "ms"), t_ref=0.0)
+        C_m=p("C_m", pF), g_L=p("g_L", nS), E_L=p("E_L", mV), V_th_rest=p("V_T_rest", mV),
+        V_th_max=p("V_T_max", mV), Delta_T=p("Delta_T", mV), tau_w=p("tau_w", ms),
+        a=p("a", nS), b=p("b", pA), I_sp=p("I_sp", pA), tau_z=p("tau_z", ms),
+        tau_V_th=p("tau_V_T", ms), V_peak=p("V_peak", mV), V_reset=p("V_reset", mV),
+        V_clamp=p("V_clamp", mV), t_clamp=p("t_clamp", ms),
+        tau_u_bar_plus=p("tau_plus", ms), tau_u_bar_minus=p("tau_minus", ms),
+        tau_u_bar_bar=p("tau_u_bar_bar", ms), A_LTD=float(values["A_LTD"] * mV),
+        A_LTP=float(values["A_LTP"] * mV ** 2), theta_plus=p("theta_plus", mV),
+        theta_minus=p("theta_minus", mV), u_ref_squared=float(values["u_ref_squared"] / mV ** 2),
+        delay_u_bars=p("delay_u_bars", ms), t_ref=0.0)
 
 
 def _run_nest(model, values, schedule):
     import nest
+    from brian2 import ms
     import pyNN
     import pyNN.nest as sim
-    from pyNN.parameters import Sequence
-
     nest.set_verbosity("M_ERROR")
     h = schedule.dt_ms
     n = len(schedule.conditions)
-    npad = max(n, 2)          # pyNN 0.13 connectors fail on 1-neuron populations (numpy 2)
+    npad = _padded(n)
     sim.setup(timestep=h, min_delay=h, max_delay=10 * h, spike_precision="on_grid")
     nest.set_verbosity("M_ERROR")
     params = _nest_cell_params(values)
@@ -227,10 +212,7 @@ def _run_nest(model, values, schedule):
     off = OFFSET_MS
     flush = np.round((schedule.duration_ms + FLUSH_MS) / h) * h
 
-    def source(times_list):
-        trains = [Sequence(np.round(np.asarray(t) / h) * h - NEST_STAMP_EPS_MS)
-                  for t in times_list] + [Sequence([])] * (npad - n)
-        return sim.Population(npad, sim.SpikeSourceArray(spike_times=trains))
+    source = lambda trains: nest_spike_sources(sim, trains, npad, h)
 
     # pre: the parrot fires (stamp) at t + 2h, so the synapse reads the neuron's history entry
     # of the end of the step of t (t_spike - d = t + h); the source fires one delay earlier
@@ -243,7 +225,7 @@ def _run_nest(model, values, schedule):
     # PyNN scales static weights onto native cells by 1000 (nA -> pA): FORCE_MV mV in NEST
     sim.Projection(post_src, cells, one, sim.StaticSynapse(weight=FORCE_MV / 1000.0, delay=h))
     syn = sim.native_synapse_type("clopath_synapse")(
-        weight=float(values["w_init"]), delay=h, tau_x=_num(values, "tau_x", "ms"),
+        weight=float(values["w_init"]), delay=h, tau_x=magnitude(values["tau_x"], ms),
         Wmin=float(values["w_min"]), Wmax=float(values["w_max"]))
     proj = sim.Projection(parrots, cells, one, syn)
     cells.record("spikes")

@@ -390,11 +390,24 @@ def _run_pynn_brian2(model, values, schedule, w0, threads=1, progress=False):
 # ----------------------------------------------------------------------------------------------
 # pynn.nest
 # ----------------------------------------------------------------------------------------------
+def nest_spike_sources(sim, trains_ms, npad, dt_ms):
+    """pyNN.nest SpikeSourceArray population of ``npad`` sources, one per train (simulator times
+    in ms, put on the ``dt_ms`` grid), padded with silent sources.
+
+    NEST stamps a spike time by rounding *up* in tics (0.001 ms): a float a hair above the grid
+    point (e.g. 90.8 - 0.1 = 90.70000000000000284) lands one step late.  A quarter tic below the
+    grid point is stamped exactly on it."""
+    from pyNN.parameters import Sequence
+    trains = [Sequence(np.round(np.asarray(t, float) / dt_ms) * dt_ms - NEST_STAMP_EPS_MS)
+              for t in trains_ms]
+    trains += [Sequence([])] * (npad - len(trains_ms))
+    return sim.Population(npad, sim.SpikeSourceArray(spike_times=trains))
+
+
 def _run_pynn_nest(model, values, schedule, w0, threads=1, progress=False):
     import nest
     import pyNN
     import pyNN.nest as sim
-    from pyNN.parameters import Sequence
     from models.pynn_types import IMPOSED, PLASTIC, nest_parrot_cell_class, nest_synapse_class, \
         pynn_kwargs
 
@@ -414,18 +427,9 @@ def _run_pynn_nest(model, values, schedule, w0, threads=1, progress=False):
         flush_ms = np.round((schedule.duration_ms + model.nest.flush_gap(values)) / dt_ms) * dt_ms
 
     def source(role, shift_ms, extra=None):
-        trains = []
-        for c in schedule.conditions:
-            t = getattr(c, role)
-            if extra is not None:
-                t = np.append(t, extra)
-            steps = np.round((t + offset - shift_ms) / dt_ms)
-            # NEST stamps a spike time by rounding *up* in tics (0.001 ms): a float a hair above
-            # the grid point (e.g. 90.8 - 0.1 = 90.70000000000000284) lands one step late.  A
-            # quarter tic below the grid point is stamped exactly on it.
-            trains.append(Sequence(steps * dt_ms - NEST_STAMP_EPS_MS))
-        trains += [Sequence([])] * (npad - n)
-        return sim.Population(npad, sim.SpikeSourceArray(spike_times=trains))
+        trains = [(getattr(c, role) if extra is None else np.append(getattr(c, role), extra))
+                  + offset - shift_ms for c in schedule.conditions]
+        return nest_spike_sources(sim, trains, npad, dt_ms)
 
     parrot = nest_parrot_cell_class()
     pre_src = source("pre", d_gen, extra=flush_ms)

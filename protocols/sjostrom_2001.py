@@ -23,6 +23,7 @@ all conditions run in one simulation (the 0.1 Hz conditions set its length: 600 
 """
 import numpy as np
 
+from . import clopath_runner
 from .base import Option, Protocol, load_datasets
 from .schedule import Condition, Schedule, DT_MS
 
@@ -96,11 +97,6 @@ PROTOCOL = Protocol(
                                    "any N", int, 1)],
     build=build,
     datasets=DATASETS,
-    simulate=lambda *a, **k: _clopath(*a, **k),
+    simulate=clopath_runner.simulate,
     simulate_for=("voltage",),
 )
-
-
-def _clopath(model, set_name, values, schedule, backend, progress=False):
-    from .clopath_runner import simulate
-    return simulate(model, set_name, values, schedule, backend, progress)

@@ -22,6 +22,7 @@ import numpy as np
 
 from models.core import PlasticityError
 
+from . import clopath_runner
 from .base import Option, Protocol
 from .schedule import Condition, Schedule, DT_MS
 
@@ -48,11 +49,6 @@ def build(model, values, options, schedule_file=None):
                           "freq_hz": float(options["freq_hz"])}).validate()
 
 
-def _simulate(model, set_name, values, schedule, backend, progress=False):
-    from .clopath_runner import simulate
-    return simulate(model, set_name, values, schedule, backend, progress)
-
-
 PROTOCOL = Protocol(
     name="voltage_clamp",
     title="Presynaptic stimulation under voltage clamp (Artola-Bröcher-Singer shape)",
@@ -64,5 +60,5 @@ PROTOCOL = Protocol(
              Option("v_max", -35.0, "highest holding potential (mV)", float),
              Option("v_step", 1.0, "holding potential step (mV)", float, 0.01)],
     build=build,
-    simulate=_simulate,
+    simulate=clopath_runner.simulate,
 )

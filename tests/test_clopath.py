@@ -60,14 +60,11 @@ def test_filters_and_trace_follow_their_closed_forms():
     b2.start_scope()
     ns = {k: V[k] for k in ("C_m", "g_L", "E_L", "V_T_rest", "Delta_T", "tau_w", "a", "tau_z",
                              "tau_V_T", "tau_minus", "tau_plus", "tau_u_bar_bar")}
-    from brian2.codegen.runtime.numpy_rt import NumpyCodeObject
-    g = b2.NeuronGroup(1, NEURON_EQS, method="rk4", dt=H * b2.ms, namespace=ns,
-                       codeobj_class=NumpyCodeObject)
+    g = b2.NeuronGroup(1, NEURON_EQS, method="rk4", dt=H * b2.ms, namespace=ns)
     g.v = V["E_L"]; g.u_plus = V["E_L"]; g.u_minus = V["E_L"]; g.u_bb = V["E_L"]
     g.V_T = V["V_T_rest"]
     g.z = 400 * b2.pA                                   # an after-depolarisation transient
-    mon = b2.StateMonitor(g, ["v", "u_plus", "u_minus"], record=0, dt=H * b2.ms,
-                          codeobj_class=NumpyCodeObject)
+    mon = b2.StateMonitor(g, ["v", "u_plus", "u_minus"], record=0, dt=H * b2.ms)
     b2.run(200 * b2.ms)
     v = np.asarray(mon.v[0] / b2.mV)
     for name, tau in (("u_plus", float(V["tau_plus"] / b2.ms)),

@@ -228,6 +228,10 @@ class Brian2Equations:
     update_after_synapses: bool = False
     # code run once per step after the state update (e.g. an exact exponential decay)
     per_step: str | None = None
+    # neuromodulated rules: code of a pathway from a modulator group onto every synapse
+    # (Brian2 synapses on synapses; the synapse's variables carry the suffix ``_post``).
+    # Source 0 fires at the schedule's reward times, source 1 once at its end (read-out)
+    on_modulator: str | None = None
 
     def render(self, w="w", wunit="1", transmit=""):
         """(model, on_pre, on_post); ``on_pre`` is a dict {pathway: code} with pathways."""
@@ -236,6 +240,10 @@ class Brian2Equations:
         if self.pathways:
             on_pre = {"pre": on_pre, **{k: fmt(code) for k, (code, _) in self.pathways.items()}}
         return fmt(self.model), on_pre, fmt(self.on_post)
+
+    def render_modulator(self, w="w", wunit="1"):
+        return None if self.on_modulator is None else \
+            self.on_modulator.format(w=w, wunit=wunit)
 
     def finalize(self, syn):
         """After ``connect`` and parameter setting: pathway delays, update order, per-step code.
@@ -266,6 +274,11 @@ class NestMapping:
     # t = 0; a lead-in of 50 tau_plus makes that pairing exp(-50) small (see stdp_nn)
     lead_in: Callable[[dict], float] | None = None
     note: str = ""          # restriction shown in the model x backend table
+    # NEST connection parameters set to 0 just before the flush spike (a rule whose pre spike
+    # changes the weight by a constant, e.g. Vogels' -alpha*eta: the flush must not)
+    flush_zero: tuple = ()
+    # neuromodulated synapse: the runner creates a volume_transmitter fed by the reward spikes
+    volume_transmitter: bool = False
 
     def post_cell_items(self):
         """(our name, NEST neuron name) for the parameters NEST keeps on the post neuron."""

@@ -91,6 +91,15 @@ def finalize_projection(projection, model_name: str):
             model.brian2.finalize(syn)
 
 
+def _pynn_unit(unit):
+    """The Brian2 unit in which PyNN gives a value of ``unit``'s dimension (see to_pynn_value)."""
+    import brian2
+    for u in (brian2.ms, brian2.nA, brian2.uS, brian2.mV, brian2.Hz):
+        if brian2.get_dimensions(u) is brian2.get_dimensions(unit):
+            return u
+    raise PlasticityError(f"no PyNN unit for a parameter in {unit}")
+
+
 @functools.lru_cache(maxsize=None)
 def brian2_synapse_class(model_name: str):
     from brian2 import ms
@@ -112,8 +121,8 @@ def brian2_synapse_class(model_name: str):
         if p.weight:
             items.append((p.name, p.name))
             weight_params.append(p.name)
-        elif p.unit is not None:
-            items.append((p.name, p.name, ms))   # time constants: PyNN ms -> Brian2 second
+        elif p.unit is not None:     # PyNN ms / Hz / mV -> Brian2 SI (the unit of to_pynn)
+            items.append((p.name, p.name, _pynn_unit(p.unit)))
         else:
             items.append((p.name, p.name))
 
@@ -199,8 +208,10 @@ def nest_synapse_class(model_name: str):
         items.append((t.name, t.native, lambda t=t, **P: t.forward(P),
                       lambda t=t, **P: t.reverse(P)))
     post_items = mapping.post_cell_items()
+    table_names = {t.name for t in mapping.table}
     for name, native in post_items:
-        items.append((name, native))
+        if name not in table_names:     # a synapse parameter NEST also needs on the neuron
+            items.append((name, native))
     defaults = {"delay": None}
     for t in mapping.table:
         defaults[t.name] = 0.0
@@ -233,6 +244,8 @@ def nest_synapse_class(model_name: str):
         name = NESTSynapseMixin._get_nest_synapse_model(self)
         if getattr(self, "weight_recorder", None) is not None:
             nest.SetDefaults(name, {"weight_recorder": self.weight_recorder})
+        if getattr(self, "volume_transmitter", None) is not None:
+            nest.SetDefaults(name, {"volume_transmitter": self.volume_transmitter})
         return name
 
     return type(f"{model_name}_nest", (StandardSynapseType, NESTSynapseMixin), {
@@ -244,6 +257,7 @@ def nest_synapse_class(model_name: str):
         "_set_tau_minus": _set_tau_minus,
         "_get_nest_synapse_model": _get_nest_synapse_model,
         "weight_recorder": None,
+        "volume_transmitter": None,     # neuromodulated synapses: a NEST volume_transmitter
     })
 
 

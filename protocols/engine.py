@@ -149,7 +149,8 @@ def run_sets(model: Model, sets: list, schedule: Schedule, backend: str,
         w0.append(initial_weights(model, values, sub))
         blocks.append((np.arange(start, len(conds)), values))
         groups_of.append(groups)
-    big = Schedule(schedule.protocol, schedule.duration_ms, conds, schedule.dt_ms, schedule.meta)
+    big = Schedule(schedule.protocol, schedule.duration_ms, conds, schedule.dt_ms, schedule.meta,
+                   schedule.reward)
     w0 = np.concatenate(w0)
     t0 = time.perf_counter()
     whole = _run_brian2(model, sets[0][1], big, w0, progress=progress, blocks=blocks)
@@ -183,7 +184,7 @@ def _expand(model, values, schedule):
                       for r in range(reps)]
         groups.append(g)
     return Schedule(schedule.protocol, schedule.duration_ms, conds, schedule.dt_ms,
-                    schedule.meta), groups
+                    schedule.meta, schedule.reward), groups
 
 
 def _collapse(model, name, values, schedule, whole, idx, groups):
@@ -237,6 +238,27 @@ def _hold(sample_times, event_times, event_values, initial):
     return values[idx]
 
 
+def _modulator(model, syn, schedule, off_steps, w="w", wunit="1"):
+    """Brian2 objects that deliver the schedule's reward spikes (source 0) and one read-out tick
+    at the schedule's end (source 1) to every synapse of ``syn`` (neuromodulated rules)."""
+    import brian2 as b2
+    code = model.brian2.render_modulator(w=w, wunit=wunit)
+    if code is None:
+        if len(schedule.reward):
+            raise PlasticityError(f"model '{model.name}' has no reward input, but the schedule "
+                                  "has reward spikes")
+        return []
+    dt = schedule.dt_ms * b2.ms
+    reward = np.round(schedule.reward / schedule.dt_ms).astype(np.int64)
+    end = int(round(schedule.duration_ms / schedule.dt_ms))
+    idx = np.concatenate([np.zeros(len(reward), int), [1]])
+    steps = np.concatenate([reward, [end]]) + off_steps
+    gen = b2.SpikeGeneratorGroup(2, idx, steps * dt, dt=dt, name=f"{syn.name}_modulator_spikes")
+    mod = b2.Synapses(gen, syn, on_pre=code, dt=dt, name=f"{syn.name}_modulator")
+    mod.connect()
+    return [gen, mod]
+
+
 def _progress_run(run_fn, total_ms, progress, chunk_ms=None, label="simulating"):
     """Advance a simulator in chunks with a progress bar (tqdm) when asked."""
     if not progress:
@@ -285,6 +307,7 @@ def _run_brian2(model, values, schedule, w0, threads=1, progress=False, blocks=N
                 getattr(syn, name)[order[idx]] = value
     syn.w[order] = w0 if model.weight_unit is None else w0 * model.weight_unit
     model.brian2.finalize(syn)
+    modulator = _modulator(model, syn, schedule, off)
     rec_dt = record_dt_for(schedule)
     if model.plastic:
         mon = b2.StateMonitor(syn, list(model.recorded), record=True, dt=rec_dt * b2.ms,
@@ -292,7 +315,7 @@ def _run_brian2(model, values, schedule, w0, threads=1, progress=False, blocks=N
     else:   # per-step trace: per-spike state is read at the spike steps
         mon = b2.StateMonitor(syn, list(model.recorded), record=True, dt=dt, when="end",
                               name="state")
-    net = b2.Network(pre, post, syn, mon)
+    net = b2.Network(pre, post, syn, mon, *modulator)
     total_ms = schedule.duration_ms + OFFSET_MS + schedule.dt_ms
     _progress_run(lambda ms_: net.run(ms_ * b2.ms), total_ms, progress)
     w_final = np.asarray(syn.w[:] / (model.weight_unit or 1), dtype=float)[order]
@@ -368,6 +391,9 @@ def _run_pynn_brian2(model, values, schedule, w0, threads=1, progress=False):
     order = np.argsort(np.asarray(syn.i[:]))
     syn.weight[order] = w_first * weight_unit
     model.brian2.finalize(syn)
+    for obj in _modulator(model, syn, schedule, int(round(OFFSET_MS / dt_ms)), w="weight",
+                          wunit=repr(b2.get_unit(weight_unit.dim))):
+        sim.simulator.state.network.add(obj)
     rec_dt = record_dt_for(schedule)
     names = [("weight" if v == "w" else v) for v in model.recorded]
     mon = b2.StateMonitor(syn, names, record=True,
@@ -379,8 +405,10 @@ def _run_pynn_brian2(model, values, schedule, w0, threads=1, progress=False):
     mon_t = np.asarray(mon.t / b2.ms)
     traces = {}
     for name, bname in zip(model.recorded, names):
-        arr = np.asarray(getattr(mon, bname)).T[:, order][:, :n]
-        traces[name] = arr / float(weight_unit) if name == "w" else arr
+        q = getattr(mon, bname)
+        arr = np.asarray(q).T[:, order][:, :n]
+        in_weight_unit = b2.get_dimensions(q) is b2.get_dimensions(weight_unit)
+        traces[name] = arr / float(weight_unit) if name == "w" or in_weight_unit else arr
     sim.end()
     return _finish_brian2_like(model, values, schedule, w0, w_final, mon_t, traces, rec_dt,
                                "pynn.brian2", {"pyNN": pyNN.__version__, "brian2": b2.__version__},
@@ -444,6 +472,17 @@ def _run_pynn_nest(model, values, schedule, w0, threads=1, progress=False):
     syn_type = nest_synapse_class(model.name)(**kwargs)
     recorder = nest.Create("weight_recorder")
     syn_type.weight_recorder = recorder
+    if model.nest.volume_transmitter:
+        # one update of every synapse at the schedule's end (w_final = w at that time); the
+        # reward spikes reach the volume transmitter at their schedule times
+        end_steps = int(round((schedule.duration_ms + offset) / dt_ms))
+        vt = nest.Create("volume_transmitter", params={"deliver_interval": end_steps})
+        syn_type.volume_transmitter = vt
+        reward_src = nest_spike_sources(sim, [schedule.reward + offset - d_gen], 2, dt_ms)
+        nest.Connect(reward_src.node_collection[0:1], vt, syn_spec={"delay": d_gen})
+    elif len(schedule.reward):
+        raise PlasticityError(f"model '{model.name}' has no reward input, but the schedule has "
+                              "reward spikes")
     proj = sim.Projection(pre, post, sim.OneToOneConnector(), syn_type, receptor_type=PLASTIC)
     table = {t.name: t for t in model.nest.table}
     w_scale = table["weight"].forward({"weight": 1.0})     # PyNN unit -> NEST unit
@@ -458,7 +497,12 @@ def _run_pynn_nest(model, values, schedule, w0, threads=1, progress=False):
     end_ms = max(schedule.duration_ms, flush_ms or 0.0) + offset + 2 * dt_ms
 
     spike_state = {}
-    if model.plastic:
+    if model.plastic and flush_ms is not None and model.nest.flush_zero:
+        before = flush_ms + offset - dt_ms       # the flush pre parrot fires at flush_ms + offset
+        _progress_run(sim.run, before, progress)
+        conns.set({name: 0.0 for name in model.nest.flush_zero})
+        sim.run(end_ms - before)
+    elif model.plastic:
         _progress_run(sim.run, end_ms, progress)
     else:
         # read NEST's stored (u, x) right after every presynaptic spike (chunked simulation)

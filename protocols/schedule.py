@@ -32,6 +32,8 @@ class Schedule:
     conditions: list[Condition]
     dt_ms: float = DT_MS
     meta: dict = field(default_factory=dict)        # protocol-level facts for the output
+    # reward (dopamine) spike times, ms, shared by every condition (neuromodulated rules)
+    reward: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     def validate(self) -> "Schedule":
         if not self.conditions:
@@ -40,6 +42,8 @@ class Schedule:
                 and self.duration_ms > 0):
             raise PlasticityError(f"{self.protocol}: duration_ms must be a positive number, got "
                                   f"{self.duration_ms!r}")
+        self.reward = self._check_times(np.asarray(self.reward, dtype=float), "schedule",
+                                        "reward")
         seen = set()
         for c in self.conditions:
             if not isinstance(c.label, str) or not c.label:
@@ -48,32 +52,33 @@ class Schedule:
                 raise PlasticityError(f"{self.protocol}: duplicate condition label '{c.label}'")
             seen.add(c.label)
             for role in ("pre", "post"):
-                times = np.asarray(getattr(c, role), dtype=float)
-                if times.ndim != 1:
-                    raise PlasticityError(f"{self.protocol}: condition '{c.label}': {role} must "
-                                          "be a list of times in ms")
-                if not np.all(np.isfinite(times)):
-                    raise PlasticityError(f"{self.protocol}: condition '{c.label}': {role} spike "
-                                          "times must be finite numbers")
-                bad = times[(times < 0) | (times > self.duration_ms)]
-                if bad.size:
-                    raise PlasticityError(
-                        f"{self.protocol}: condition '{c.label}': {role} spike at {bad[0]:g} ms "
-                        f"is outside [0, duration = {self.duration_ms:g} ms]")
-                steps = np.round(times / self.dt_ms)
-                off = np.abs(steps * self.dt_ms - times)
-                if off.size and off.max() > 1e-6:
-                    t = times[np.argmax(off)]
-                    raise PlasticityError(
-                        f"{self.protocol}: condition '{c.label}': {role} spike at {t!r} ms is not "
-                        f"on the {self.dt_ms:g} ms simulation grid")
-                steps = np.sort(steps.astype(np.int64))
-                if np.any(np.diff(steps) == 0):
-                    dup = steps[np.flatnonzero(np.diff(steps) == 0)[0]] * self.dt_ms
-                    raise PlasticityError(f"{self.protocol}: condition '{c.label}': two {role} "
-                                          f"spikes at {dup:g} ms")
-                setattr(c, role, steps * self.dt_ms)
+                setattr(c, role, self._check_times(getattr(c, role), f"condition '{c.label}'",
+                                                   role))
         return self
+
+    def _check_times(self, given, where, role):
+        """Spike times on the grid, inside [0, duration], no two in one step: sorted array."""
+        times = np.asarray(given, dtype=float)
+        if times.ndim != 1:
+            raise PlasticityError(f"{self.protocol}: {where}: {role} must be a list of times in ms")
+        if not np.all(np.isfinite(times)):
+            raise PlasticityError(f"{self.protocol}: {where}: {role} spike times must be finite "
+                                  "numbers")
+        bad = times[(times < 0) | (times > self.duration_ms)]
+        if bad.size:
+            raise PlasticityError(f"{self.protocol}: {where}: {role} spike at {bad[0]:g} ms is "
+                                  f"outside [0, duration = {self.duration_ms:g} ms]")
+        steps = np.round(times / self.dt_ms)
+        off = np.abs(steps * self.dt_ms - times)
+        if off.size and off.max() > 1e-6:
+            t = times[np.argmax(off)]
+            raise PlasticityError(f"{self.protocol}: {where}: {role} spike at {t!r} ms is not on "
+                                  f"the {self.dt_ms:g} ms simulation grid")
+        steps = np.sort(steps.astype(np.int64))
+        if np.any(np.diff(steps) == 0):
+            dup = steps[np.flatnonzero(np.diff(steps) == 0)[0]] * self.dt_ms
+            raise PlasticityError(f"{self.protocol}: {where}: two {role} spikes at {dup:g} ms")
+        return steps * self.dt_ms
 
     def steps(self, role: str) -> list[np.ndarray]:
         """Spike times of each condition as integer time steps."""
@@ -103,10 +108,10 @@ def schedule_from_dict(data, source: str = "schedule") -> Schedule:
     if not isinstance(data, dict):
         raise PlasticityError(f"{source}: expected a JSON object with 'duration_ms' and "
                               "'conditions'")
-    unknown = set(data) - {"duration_ms", "conditions", "description"}
+    unknown = set(data) - {"duration_ms", "conditions", "description", "reward"}
     if unknown:
         raise PlasticityError(f"{source}: unknown key(s) {', '.join(sorted(unknown))} (allowed: "
-                              "duration_ms, conditions, description)")
+                              "duration_ms, conditions, reward, description)")
     if "duration_ms" not in data or "conditions" not in data:
         raise PlasticityError(f"{source}: needs 'duration_ms' and 'conditions'")
     duration = data["duration_ms"]
@@ -133,4 +138,9 @@ def schedule_from_dict(data, source: str = "schedule") -> Schedule:
                                       "of spike times in ms")
             times[role] = np.asarray(v, dtype=float)
         out.append(Condition(str(label), times["pre"], times["post"], c.get("w_init")))
-    return Schedule("spike_trains", float(duration), out).validate()
+    reward = data.get("reward", [])
+    if not isinstance(reward, list) or any(isinstance(t, bool) or not isinstance(t, (int, float))
+                                           for t in reward):
+        raise PlasticityError(f"{source}: 'reward' must be a list of spike times in ms")
+    return Schedule("spike_trains", float(duration), out,
+                    reward=np.asarray(reward, dtype=float)).validate()

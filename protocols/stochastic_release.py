@@ -1,0 +1,193 @@
+"""Stochastic release: a presynaptic train repeated over many independent trials.
+
+Schedule: ``n_spikes`` (default 10) spikes at ``freq_hz`` (default 20 Hz), the first at 100 ms;
+``trials`` (default 1000) independent synapses see the same train (one trial each).  Per spike:
+mean and variance of the released quanta over trials, their standard errors, and the
+prediction: ``quantal_stp`` releases Binomial(n, u_k x_k) with u_k, x_k the deterministic
+Tsodyks–Markram recursion (mean n u_k x_k, variance n u_k x_k (1 - u_k x_k)); ``bernoulli``
+releases Bernoulli(p).  ``chi2_p`` is the p-value of a chi-square goodness-of-fit test of the
+pooled counts at that spike against the predicted binomial (classes with expected count < 5
+merged into their neighbour).
+
+Backends: ``brian2`` and ``pynn.nest`` (NEST's own ``quantal_stp_synapse`` /
+``bernoulli_synapse``: one parrot neuron repeats the train onto ``trials`` parrots through the
+stochastic synapse, receptor 1; a weight_recorder records every transmitted event and its
+efficacy = quanta x weight).  Their random numbers differ, so their agreement is statistical
+(tests/test_stochastic.py: per spike, means within 3 combined standard errors; chi-square against
+the binomial).  """
+import time
+
+import numpy as np
+from brian2 import ms
+
+from models.core import PlasticityError, magnitude
+
+from .base import Option, Protocol
+from .schedule import Condition, Schedule, DT_MS
+
+FIRST_MS = 100.0
+OFFSET_MS = 1.0
+
+
+def build(model, values, options, schedule_file=None):
+    n, freq = int(options["n_spikes"]), float(options["freq_hz"])
+    train = np.round((FIRST_MS + np.arange(n) * 1000.0 / freq) / DT_MS) * DT_MS
+    return Schedule("stochastic_release", float(train[-1] + 100.0),
+                    [Condition("train", train, np.zeros(0),
+                               variables={"freq_hz": freq, "n_spikes": n})],
+                    meta={"trials": int(options["trials"]), "seed": int(options["seed"])}
+                    ).validate()
+
+
+def predicted_probability(model, values, train_ms):
+    """Per spike: release probability of one site (quantal_stp: u_k x_k of the Tsodyks–Markram
+    recursion from a rested synapse) or p_transmit, and the number of sites."""
+    if model.name == "bernoulli":
+        return np.full(len(train_ms), float(values["p_transmit"])), 1
+    U = float(values["U"])
+    tr = magnitude(values["tau_rec"], ms)
+    tf = magnitude(values["tau_facil"], ms)
+    u, x, out = U, 1.0, [U]          # the first spike: a rested synapse
+    for h in np.diff(np.asarray(train_ms, float)):
+        x = 1 + (x - u * x - 1) * np.exp(-h / tr)      # with the previous spike's u
+        u = U + u * (1 - U) * (np.exp(-h / tf) if tf > 1e-10 else 0.0)
+        out.append(u * x)
+    return np.asarray(out), int(round(float(values["n_sites"])))
+
+
+def _chi2_p(counts, n, p):
+    from scipy import stats
+    k = np.arange(n + 1)
+    expected = stats.binom.pmf(k, n, p) * len(counts)
+    observed = np.bincount(counts.astype(int), minlength=n + 1)[:n + 1].astype(float)
+    # merge classes with expected < 5 into the neighbour toward the mode
+    obs, exp = list(observed), list(expected)
+    merged_o, merged_e, acc_o, acc_e = [], [], 0.0, 0.0
+    for o, e in zip(obs, exp):
+        acc_o += o
+        acc_e += e
+        if acc_e >= 5:
+            merged_o.append(acc_o)
+            merged_e.append(acc_e)
+            acc_o = acc_e = 0.0
+    if acc_e > 0 and merged_e:
+        merged_o[-1] += acc_o
+        merged_e[-1] += acc_e
+    if len(merged_e) < 2:
+        return float("nan")
+    return float(stats.chisquare(merged_o, merged_e).pvalue)
+
+
+def simulate(model, set_name, values, schedule, backend, progress=False):
+    trials = schedule.meta["trials"]
+    seed = schedule.meta["seed"]
+    train = schedule.conditions[0].pre
+    t0 = time.perf_counter()
+    if backend == "brian2":
+        counts, versions = _run_brian2(model, values, schedule, train, trials, seed)
+    elif backend == "pynn.nest":
+        counts, versions = _run_nest(model, values, schedule, train, trials, seed)
+    else:
+        raise PlasticityError("stochastic_release runs on brian2 and pynn.nest")
+    wall = time.perf_counter() - t0
+    from .engine import RunResult
+    p, n = predicted_probability(model, values, train)
+    mean = counts.mean(axis=0)
+    var = counts.var(axis=0, ddof=1)
+    extra = {
+        "trials": trials, "seed": seed, "sites": n,
+        "spike_times_ms": [float(t) for t in train],
+        "mean_released": [float(x) for x in mean],
+        "sem_mean": [float(x) for x in counts.std(axis=0, ddof=1) / np.sqrt(trials)],
+        "var_released": [float(x) for x in var],
+        # standard error of a sample variance: sqrt((m4 - (N-3)/(N-1) s^4) / N)
+        "sem_var": [float(np.sqrt(max(0.0, (np.mean((c - c.mean()) ** 4)
+                                             - (trials - 3) / (trials - 1) * c.var(ddof=1) ** 2)
+                                       / trials))) for c in counts.T],
+        "predicted_mean": [float(x) for x in n * p],
+        "predicted_var": [float(x) for x in n * p * (1 - p)],
+        "chi2_p": [_chi2_p(counts[:, k], n, p[k]) for k in range(len(train))],
+    }
+    r = RunResult(model, set_name, values, backend, schedule, np.array([1.0]), np.array([1.0]),
+                  np.asarray(train), {"mean_released": mean[:, None]}, {},
+                  "mean released quanta over trials at each spike", versions, wall, 1)
+    r.extra = extra
+    r.extra["per_trial_counts"] = counts.astype(int)      # not written to NIX (a 2-D table)
+    return r
+
+
+def _run_brian2(model, values, schedule, train, trials, seed):
+    import brian2 as b2
+    from models.brian2_api import set_parameters
+    b2.seed(seed)
+    dt = schedule.dt_ms * b2.ms
+    steps = np.round((train + OFFSET_MS) / schedule.dt_ms).astype(int)
+    gen = b2.SpikeGeneratorGroup(1, np.zeros(len(train), int), steps * dt, dt=dt, name="train")
+    target = b2.NeuronGroup(trials, "g : amp", dt=dt, name="targets")
+    eqs, on_pre, _ = model.brian2.render(w="w", wunit="amp",
+                                         transmit=f"g_post += {model.brian2.efficacy.format(w='w')}")
+    syn = b2.Synapses(gen, target, model=eqs, on_pre=on_pre, dt=dt, name="stochastic")
+    syn.connect()
+    set_parameters(syn, model.name, values)
+    mon = b2.StateMonitor(syn, "released", record=True, dt=dt, when="end", name="released")
+    net = b2.Network(gen, target, syn, mon)
+    net.run((schedule.duration_ms + OFFSET_MS + schedule.dt_ms) * b2.ms)
+    order = np.argsort(np.asarray(syn.j[:]))
+    rec = np.asarray(mon.released)[order]          # (trials, steps)
+    return rec[:, steps], {"brian2": b2.__version__}
+
+
+def _run_nest(model, values, schedule, train, trials, seed):
+    import nest
+    import pyNN
+    import pyNN.nest as sim
+    from models.core import to_pynn
+    from models.pynn_types import IMPOSED, PLASTIC, nest_parrot_cell_class, nest_synapse_class, \
+        pynn_kwargs
+    from .engine import nest_spike_sources
+    dt = schedule.dt_ms
+    sim.setup(timestep=dt, min_delay=dt, max_delay=10 * dt, spike_precision="on_grid",
+              rng_seed=seed)
+    nest.set_verbosity("M_ERROR")
+    src = nest_spike_sources(sim, [train + OFFSET_MS - dt], 2, dt)   # parrot fires at the train
+    parrot = nest_parrot_cell_class()
+    pre = sim.Population(2, parrot())
+    post = sim.Population(trials, parrot())
+    sim.Projection(src, pre, sim.OneToOneConnector(), sim.StaticSynapse(weight=1.0, delay=dt),
+                   receptor_type=IMPOSED)
+    kwargs = pynn_kwargs(model, values, "pynn.nest")
+    kwargs["delay"] = dt
+    syn_type = nest_synapse_class(model.name)(**kwargs)
+    recorder = nest.Create("weight_recorder")
+    syn_type.weight_recorder = recorder
+    sim.Projection(pre, post, sim.FromListConnector([(0, j) for j in range(trials)]), syn_type,
+                   receptor_type=PLASTIC)
+    if "n_sites" in values:     # integer NEST state: pyNN would pass a float (see the model)
+        n = int(round(float(values["n_sites"])))
+        nest.GetConnections(target=post.node_collection).set(n=n, a=n)
+    sim.run(schedule.duration_ms + OFFSET_MS + 2 * dt)
+    ev = recorder.get("events")
+    w_nest = to_pynn({"w": values["w_init"]})["w"] * 1000.0      # PyNN nA -> NEST pA
+    tgt = np.asarray(ev["targets"]) - post.first_id
+    t_ev = np.asarray(ev["times"], float) - OFFSET_MS
+    k = np.searchsorted(train, t_ev - 1e-6)
+    counts = np.zeros((trials, len(train)))
+    np.add.at(counts, (tgt, k), np.round(np.asarray(ev["weights"], float) / w_nest))
+    versions = {"pyNN": pyNN.__version__, "nest": nest.__version__}
+    sim.end()
+    return counts, versions
+
+
+PROTOCOL = Protocol(
+    name="stochastic_release",
+    title="Stochastic release: a 20 Hz train over many trials",
+    doc=__doc__,
+    families=("stochastic",),
+    options=[Option("trials", 1000, "independent trials (synapses)", int, 2),
+             Option("n_spikes", 10, "spikes in the train", int, 1),
+             Option("freq_hz", 20.0, "train frequency (Hz)", float, 1e-3),
+             Option("seed", 1, "random seed of the backend", int, 0)],
+    build=build,
+    measure=lambda result: [{k: v for k, v in result.extra.items() if k != "per_trial_counts"}],
+    simulate=simulate,
+)

@@ -31,8 +31,8 @@ for bit on one backend.
 """
 from brian2 import ms, pA
 
-from .core import (Brian2Equations, Model, NestMapping, Param, ParameterSet, Value,
-                   time_constant, translations)
+from .core import (Brian2Equations, Model, NestMapping, Param, ParameterSet, PlasticityError,
+                   Value, time_constant, translations)
 
 MAX_SITES = 16
 NQ = "NEST models/quantal_stp_synapse.h defaults (nest.GetDefaults('quantal_stp_synapse'), NEST 3.10)"
@@ -77,6 +77,12 @@ t_last = t
     initial={"u": "U", "a": "n_sites", "released": 0.0, "t_last": -1.0 * ms},
     efficacy="{w}*released",
 )
+
+def _integer_sites(values, name):
+    if float(values["n_sites"]) != int(values["n_sites"]):
+        raise PlasticityError(f"{name}: parameter 'n_sites' must be an integer, got "
+                              f"{values['n_sites']!r}")
+
 
 QUANTAL = Model(
     name="quantal_stp",
@@ -127,15 +133,8 @@ QUANTAL = Model(
     ),
     recorded=("released",),
     coincidence_rule="no postsynaptic term: post spikes do not affect the synapse",
-    cross_check=lambda v, name: _integer_sites(v, name),
+    cross_check=_integer_sites,
 )
-
-
-def _integer_sites(values, name):
-    from .core import PlasticityError
-    if float(values["n_sites"]) != int(values["n_sites"]):
-        raise PlasticityError(f"{name}: parameter 'n_sites' must be an integer, got "
-                              f"{values['n_sites']!r}")
 
 
 BERNOULLI = Model(

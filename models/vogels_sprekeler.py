@@ -35,8 +35,9 @@ spike, alpha = 0.25, so :math:`\rho_0` = 6.25 Hz; that code has no upper bound);
 import brian2
 from brian2 import ms
 
-from .core import (Brian2Equations, Model, NestMapping, Param, ParameterSet, PlasticityError,
-                   Value, time_constant, translations)
+from . import stdp_pair
+from .core import (Brian2Equations, Model, NestMapping, Param, ParameterSet, Value,
+                   time_constant, translations)
 
 SC = "vogels2011_single_cell_modeldb (ModelDB 143751 inhib_plasticity.m)"
 ND = "vogels2011_nest_defaults (NEST models/vogels_sprekeler_synapse.h)"
@@ -74,12 +75,6 @@ PARAMS = [
           weight=True),
     Param("w_init", None, "initial weight, in [0, w_max]", low=0.0, weight=True),
 ]
-
-
-def _cross_check(values, model_name):
-    if values["w_init"] > values["w_max"]:
-        raise PlasticityError(f"{model_name}: w_init = {values['w_init']!r} is outside the bounds "
-                              f"[0, w_max = {values['w_max']!r}]")
 
 
 BRIAN2 = Brian2Equations(
@@ -154,5 +149,5 @@ MODEL = Model(
     coincidence_rule="post-spike potentiation first (pre trace without the coincident pre), then "
                      "the pre spike's potentiation (post trace without the coincident post) and "
                      "depression (NEST)",
-    cross_check=_cross_check,
+    cross_check=stdp_pair.MODEL.cross_check,     # w_init within [0, w_max]
 )

@@ -303,3 +303,180 @@ def plot_rate_demos(demos, out):
     ax.set_xlabel("time (s)")
     fig.tight_layout()
     return _save(fig, out)
+
+
+def _arr(c, key):
+    return np.asarray(c[key], float)
+
+
+def plot_reward_delay(results, out, title=None):
+    """Izhikevich 2007: dw(d)/dw(0) against the reward delay d, one marker set per backend,
+    with the eligibility trace exp(-d / tau_c) it must follow."""
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for k, r in enumerate(results):
+        pts = sorted((c["reward_delay_s"], float(c["dw_over_dw_at_0"]),
+                      float(c["eligibility_prediction"]), float(c["closed_form_ratio"]))
+                     for c in r["conditions"])
+        d = np.array([p[0] for p in pts], float)
+        if k == 0:
+            ax.plot(d, [p[3] for p in pts], color="0.4", lw=3, alpha=0.5,
+                    label="closed form (eligibility trace and tonic term)")
+            tau_c = -d[-1] / np.log(pts[-1][2]) if pts[-1][2] > 0 else 1.0
+            dd = np.linspace(0.0, d.max(), 200)
+            ax.plot(dd, np.exp(-dd / tau_c), "k:", lw=1,
+                    label=f"eligibility trace alone exp(−d/τc), τc = {tau_c:.4g} s")
+        ax.plot(d, [p[1] for p in pts], ["o", "s", "^"][k % 3], mfc="none", ms=7 + 2 * k,
+                label=label_of(r))
+    if len(results) > 1:
+        d = backend_difference(results)
+        ax.text(0.35, 0.75, f"largest difference between backends:\n|ΔΔw| = "
+                f"{d['max_abs_dw_percent']:.1e} %-points", transform=ax.transAxes, fontsize=8)
+    ax.set_xlabel("reward delay d (s)")
+    ax.set_ylabel("Δw(d) / Δw(0)")
+    ax.set_title(title or "reward-modulated STDP: weight change against reward delay", fontsize=10)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return _save(fig, out)
+
+
+def plot_reward_network(result, out, title=None):
+    """Izhikevich 2007 network: the rewarded synapse against the others, reward times, final
+    weight histogram."""
+    c = result["conditions"][0]
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4), gridspec_kw={"width_ratios": [2, 1]})
+    ax = axes[0]
+    ax.plot(_arr(c, "rewarded_w_t_s") / 60, _arr(c, "rewarded_w"), color="C3",
+            label="rewarded synapse")
+    ax.plot(_arr(c, "others_mean_t_s") / 60, _arr(c, "others_mean"), color="C0",
+            label="mean of the other excitatory synapses")
+    edges = _arr(c, "histogram_edges")
+    rt = np.atleast_1d(_arr(c, "reward_times_s")) / 60
+    ax.plot(rt, np.full(rt.shape, -0.04 * edges[-1]), "|", color="k", ms=8,
+            label=f"rewards ({len(rt)})")
+    ax.set_xlabel("time (min)")
+    ax.set_ylabel("weight (input current per spike, model units)")
+    ax.legend(fontsize=7)
+    ax = axes[1]
+    ax.bar(edges[:-1], c["histogram_counts"], width=np.diff(edges), align="edge", color="C0",
+           edgecolor="white")
+    ax.axvline(float(c["rewarded_w_final"]), color="C3", label="rewarded synapse")
+    ax.set_yscale("log")
+    ax.set_xlabel("final weight")
+    ax.set_ylabel("synapses")
+    ax.set_title(f"rewarded synapse above {float(c['rewarded_rank_percentile']):.1f} % of the "
+                 "others", fontsize=8)
+    ax.legend(fontsize=7)
+    fig.suptitle(title or label_of(result), fontsize=10)
+    fig.tight_layout()
+    return _save(fig, out)
+
+
+def plot_vogels(result, out, title=None):
+    """Vogels 2011: output rate per block against rho0, E and I currents per block, final
+    inhibitory weight per signal group beside the excitatory tuning."""
+    c = result["conditions"][0]
+    t = _arr(c, "block_times_s")
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4))
+    ax = axes[0]
+    ax.plot(t, _arr(c, "output_rate_hz"), "-o", ms=2, label="output rate")
+    ax.axhline(float(c["target_rate_hz"]), color="k", ls=":", label="ρ0 = α / (2τ)")
+    ax.set_yscale("log")
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("rate per 1.5 s block (Hz)")
+    ax.legend(fontsize=7)
+    ax = axes[1]
+    ax.plot(t, _arr(c, "exc_current_nA"), color="C3", label="excitatory")
+    ax.plot(t, _arr(c, "inh_current_nA"), color="C0", label="inhibitory + leak")
+    ax.plot(t, _arr(c, "exc_current_nA") - _arr(c, "inh_current_nA"), color="0.4", lw=0.8,
+            label="net")
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("mean current per block (nA)")
+    ax.legend(fontsize=7)
+    ax = axes[2]
+    g = np.arange(1, len(c["exc_weight_per_group"]) + 1)
+    ax.plot(g, _arr(c, "exc_weight_per_group"), "-o", color="C3", label="excitatory (fixed)")
+    ax.plot(g, _arr(c, "inh_weight_per_group_initial"), ":", color="C0",
+            label="inhibitory, start")
+    ax.plot(g, _arr(c, "inh_weight_per_group"), "-s", color="C0", label="inhibitory, end")
+    ax.set_xlabel("signal group")
+    ax.set_ylabel("mean weight (units of g_bar)")
+    ax.set_title(f"E/I tuning correlation {float(c['exc_inh_tuning_correlation']):.2f}",
+                 fontsize=8)
+    ax.legend(fontsize=7)
+    fig.suptitle(title or label_of(result), fontsize=10)
+    fig.tight_layout()
+    return _save(fig, out)
+
+
+def plot_stochastic(results, out, title=None):
+    """Stochastic release: mean and variance of released quanta per spike of the train, per
+    result (model x backend), with the deterministic Tsodyks–Markram / binomial predictions."""
+    models = sorted({r["meta"]["model"] for r in results})
+    fig, axes = plt.subplots(len(models), 2, figsize=(11, 3.6 * len(models)), squeeze=False)
+    for row, m in enumerate(models):
+        chosen = [r for r in results if r["meta"]["model"] == m]
+        for col, (key, sem, pred, lab) in enumerate((
+                ("mean_released", "sem_mean", "predicted_mean", "mean released quanta"),
+                ("var_released", "sem_var", "predicted_var", "variance of released quanta"))):
+            ax = axes[row, col]
+            for k, r in enumerate(chosen):
+                c = r["conditions"][0]
+                x = np.arange(1, len(c[key]) + 1) + 0.12 * (k - (len(chosen) - 1) / 2)
+                ax.errorbar(x, _arr(c, key), yerr=_arr(c, sem), fmt="os"[k % 2], ms=4,
+                            capsize=2, label=f"{r['meta']['backend']} ({int(c['trials'])} "
+                                             "trials)")
+                if k == 0:
+                    ax.plot(np.arange(1, len(c[pred]) + 1), _arr(c, pred), "-", color="0.4",
+                            label="prediction (TM efficacy; binomial)")
+            ax.set_xlabel("spike in the 20 Hz train")
+            ax.set_ylabel(lab + " (± SE)")
+            ax.set_title(f"{m}[{chosen[0]['meta']['parameter_set']}]", fontsize=8)
+            ax.legend(fontsize=7)
+    fig.suptitle(title or "stochastic release", fontsize=10)
+    fig.tight_layout()
+    return _save(fig, out)
+
+
+def plot_scaling(results, out, title=None):
+    """Homeostatic scaling: output and sensor rate against the target with the input-rate
+    phases, the common scale factor, and w_final against w_initial (a line through 0 when
+    ratios are preserved); one row per result."""
+    fig, axes = plt.subplots(len(results), 3, figsize=(15, 3.8 * len(results)), squeeze=False)
+    for row, r in enumerate(results):
+        c = r["conditions"][0]
+        ph, rates = float(c["phase_s"]), _arr(c, "input_rates_hz")
+        ax = axes[row, 0]
+        tb = _arr(c, "bin_times_s")
+        width = tb[0] if tb.size else 1.0
+        ax.step(tb, _arr(c, "output_rate_hz"), where="pre", color="C0",
+                label=f"output rate ({width:g} s bins)")
+        ax.plot(_arr(c, "sample_times_s"), _arr(c, "sensor_rate_hz"), color="C1", lw=0.8,
+                label="sensor e·r_target (synapse 0)")
+        ax.axhline(float(c["target_rate_hz"]), color="k", ls=":", label="target")
+        for k, ri in enumerate(rates):
+            ax.axvspan(k * ph, (k + 1) * ph, color=f"C{k + 2}", alpha=0.08)
+            ax.text((k + 0.5) * ph, 0.95, f"input {ri:g} Hz", ha="center", va="top",
+                    transform=ax.get_xaxis_transform(), fontsize=7)
+        ax.set_xlabel("time (s)")
+        ax.set_ylabel("rate (Hz)")
+        ax.legend(fontsize=7, loc="center right")
+        ax = axes[row, 1]
+        ax.plot(_arr(c, "sample_times_s"), _arr(c, "scale_factor"), color="C2")
+        ax.set_yscale("log")
+        ax.set_xlabel("time (s)")
+        ax.set_ylabel("scale factor w_i(t)/w_i(0) (median)")
+        ax.set_title(f"max spread across synapses {float(c['final_ratio_spread']):.1e}",
+                     fontsize=8)
+        ax = axes[row, 2]
+        w0, w1 = _arr(c, "weights_initial"), _arr(c, "weights_final")
+        ax.plot(w0, w1, ".", ms=2)
+        xs = np.array([0.0, w0.max()])
+        ax.plot(xs, float(c["final_scale_factor"]) * xs, "k:", lw=0.8,
+                label=f"w = {float(c['final_scale_factor']):.3f} w_initial")
+        ax.set_xlabel("initial weight")
+        ax.set_ylabel("final weight")
+        ax.set_title(label_of(r), fontsize=8)
+        ax.legend(fontsize=7)
+    fig.suptitle(title or "homeostatic synaptic scaling", fontsize=10)
+    fig.tight_layout()
+    return _save(fig, out)

@@ -6,6 +6,8 @@ import html
 import json
 import os
 
+import numpy as np
+
 from models import MODELS
 from protocols import PROTOCOLS
 from protocols.api import run_protocol
@@ -13,9 +15,10 @@ from protocols.base import load_datasets
 
 from .load import load_result
 from .metrics import (backend_difference, compare_points, compare_to_dataset, fit_window,
-                      window_curve)
-from .plots import (plot_clamp, plot_curves_with_sem, plot_frequency, plot_rate_demos, plot_song,
-                    plot_stp, plot_wang, plot_window)
+                      stochastic_agreement, window_curve)
+from .plots import (plot_clamp, plot_curves_with_sem, plot_frequency, plot_rate_demos,
+                    plot_reward_delay, plot_reward_network, plot_scaling, plot_song,
+                    plot_stochastic, plot_stp, plot_vogels, plot_wang, plot_window)
 
 # What ``reproduce`` runs: (protocol, model, parameter sets, backends).  Several sets on brian2
 # share one simulation (protocols.engine.run_sets).  Every model-curve figure uses brian2 where
@@ -60,7 +63,27 @@ PLAN = (
     ("dudek_bear_1992", "graupner_brunel", ("DP", "cortical_slices", "hippocampal_slices"),
      ("brian2",), _GB_DB_OPTS),
     ("dudek_bear_1992", "rate_bcm", ("dudek_bear",), ("brian2",)),
+    # reward-modulated, inhibitory, stochastic and homeostatic rules (issue 5)
+    ("izhikevich_2007", "stdp_dopamine", ("izhikevich2007", "nest_defaults"), ALL),
+    ("izhikevich_2007_network", "stdp_dopamine", ("izhikevich2007",), ("brian2",)),
+    ("vogels_2011", "vogels_sprekeler", ("single_cell",), ("brian2",)),
+    ("stochastic_release", "quantal_stp", ("depressing_5_sites",), ("brian2", "pynn.nest")),
+    ("stochastic_release", "bernoulli", ("half",), ("brian2", "pynn.nest")),
+    ("homeostatic_scaling", "synaptic_scaling", ("demonstration",), ("brian2",)),
+    ("homeostatic_scaling", "stdp_pair_scaling", ("additive",), ("brian2",)),
 )
+# protocols whose figure is drawn from the whole group of their results (one figure each)
+_GROUP_FIGURES = {
+    "izhikevich_2007_network": lambda rs, stem: plot_reward_network(
+        rs[0], stem, "Izhikevich 2007 network: one rewarded synapse among 80 000 (brian2)"),
+    "vogels_2011": lambda rs, stem: plot_vogels(
+        rs[0], stem, "Vogels et al. 2011: inhibitory plasticity balances a single cell (brian2)"),
+    "stochastic_release": lambda rs, stem: plot_stochastic(
+        rs, stem, "Stochastic release, 20 Hz train: mean and variance per spike, brian2 vs "
+                  "pynn.nest"),
+    "homeostatic_scaling": lambda rs, stem: plot_scaling(
+        rs, stem, "Homeostatic synaptic scaling: input-rate steps (brian2)"),
+}
 
 
 def plan(backends=None):
@@ -167,17 +190,18 @@ def write_report(out, files, demos=None):
     groups = {}
     for (p, m, s, b), r in loaded.items():
         groups.setdefault((p, m, s), {})[b] = r
-    rows, figs, timing, lit = [], [], [], []
+    rows, figs, timing, lit, experiments = [], [], [], [], []
     by_proto = {}
     for (p, m, s), per_b in sorted(groups.items()):
         results = list(per_b.values())
         ref_b, ref = _preferred(per_b)
         by_proto.setdefault(p, []).append((m, s, ref))
-        diff = backend_difference(results) if len(results) > 1 else None
+        diff = backend_difference(results) if len(results) > 1 and \
+            p != "stochastic_release" else None
         row = {"protocol": p, "model": m, "set": s, "backends": ", ".join(per_b),
                "max_abs_dw_percent": diff and diff["max_abs_dw_percent"],
                "max_rel_w_final": diff and diff["max_rel_w_final"]}
-        if len(results) > 1:
+        if len(results) > 1 and p not in _GROUP_FIGURES:
             stem = os.path.join(out, "figures", f"{p}__{m}__{s}__backends.png")
             title = f"{p}: {m} [{s}] on {', '.join(per_b)}"
             {"bi_poo_1998": lambda: plot_window(results, stem, PROTOCOLS[p].datasets, title,
@@ -186,8 +210,10 @@ def write_report(out, files, demos=None):
                                                       annotate_backend_diff=True),
              "sjostrom_2001": lambda: plot_frequency(results, stem, title),
              "voltage_clamp": lambda: plot_clamp(results, stem, title, _clamp_thresholds()),
-             "wang_2005": lambda: plot_wang(results, stem, title)}[p]()
+             "wang_2005": lambda: plot_wang(results, stem, title),
+             "izhikevich_2007": lambda: plot_reward_delay(results, stem, title)}[p]()
             figs.append((title, os.path.relpath(stem, out)))
+        experiments += _experiment_rows(p, m, s, per_b)
         if p == "bi_poo_1998" and m != "graupner_brunel":
             dt, dw = window_curve(ref, "window")
             row["fit"] = fit_window(dt, dw)
@@ -206,6 +232,13 @@ def write_report(out, files, demos=None):
     overview = []
     for p, entries in by_proto.items():
         models = sorted({m for m, _, _ in entries})
+        if p in _GROUP_FIGURES:
+            stem = os.path.join(out, "figures", f"{p}.png")
+            chosen = [r for (pp, m, s), per_b in sorted(groups.items()) if pp == p
+                      for r in per_b.values()]
+            _GROUP_FIGURES[p](chosen, stem)
+            overview.append((f"{p}: {', '.join(models)}", os.path.relpath(stem, out)))
+            continue
         if p == "song_2000":
             stem = os.path.join(out, "figures", f"{p}__histograms.png")
             plot_song([r for _, _, r in entries], stem)
@@ -259,9 +292,81 @@ def write_report(out, files, demos=None):
         demo_rows = _demo_rows(demos)
     figs = overview + figs
     with open(os.path.join(out, "summary.json"), "w") as fh:
-        json.dump({"rows": rows, "literature": lit, "timing": timing, "rate_demos": demo_rows},
-                  fh, indent=1, default=float)
-    _write_html(out, rows, lit, figs, timing, demo_rows)
+        json.dump({"rows": rows, "literature": lit, "timing": timing, "rate_demos": demo_rows,
+                   "experiments": experiments}, fh, indent=1, default=float)
+    _write_html(out, rows, lit, figs, timing, demo_rows, experiments)
+
+
+def _exp(p, m, s, b, quantity, measured, expected=None, tolerance=None, note=""):
+    within = None if expected is None or tolerance is None else \
+        bool(abs(measured - expected) <= tolerance)
+    return {"protocol": p, "model": m, "set": s, "backend": b, "quantity": quantity,
+            "measured": float(measured), "expected": expected, "tolerance": tolerance,
+            "within": within, "note": note}
+
+
+def _experiment_rows(p, m, s, per_b):
+    """Key numbers of the reward, inhibitory, stochastic and homeostatic experiments, each
+    with what it is compared against (a closed form, a target, a statistical bound)."""
+    rows = []
+    if p == "izhikevich_2007":
+        for b, r in per_b.items():
+            err = max(abs(float(c["dw_over_dw_at_0"]) - float(c["closed_form_ratio"]))
+                      for c in r["conditions"])
+            rows.append(_exp(p, m, s, b, "max |Δw(d)/Δw(0) − closed form| over d = 0 … 4 s",
+                             err, 0.0, 1e-9, "exp(−d/τc) plus the tonic term −b·c·τc "
+                             "(protocols/izhikevich_2007.closed_form_ratio)"))
+    elif p == "izhikevich_2007_network":
+        b, r = _preferred(per_b)
+        c = r["conditions"][0]
+        rows += [
+            _exp(p, m, s, b, "rewarded synapse: percentile among the other synapses",
+                 float(c["rewarded_rank_percentile"]), note="paper: grows to the maximum"),
+            _exp(p, m, s, b, "rewarded synapse final weight", float(c["rewarded_w_final"]),
+                 note=f"w_max = {float(c['histogram_edges'][-1]):g}"),
+            _exp(p, m, s, b, "mean of the other synapses, final", float(c["others_mean_final"]),
+                 note="start 1"),
+            _exp(p, m, s, b, "rewards delivered", float(c["n_rewards_delivered"])),
+        ]
+    elif p == "vogels_2011":
+        b, r = _preferred(per_b)
+        c = r["conditions"][0]
+        rate, target = float(c["rate_last_20pct_hz"]), float(c["target_rate_hz"])
+        blocks = np.atleast_1d(np.asarray(c["block_times_s"], float))
+        window = max(1, len(blocks) // 5) * (blocks[0] if blocks.size else 1.5)
+        rows += [
+            _exp(p, m, s, b, "output rate, last 20 % of the run (Hz)", rate, target,
+                 3 * np.sqrt(target / window), "target ρ0 = α/(2τ); tolerance 3 sqrt(ρ0 / "
+                 "window) (counting noise)"),
+            _exp(p, m, s, b, "E/I tuning correlation (8 signal groups)",
+                 float(c["exc_inh_tuning_correlation"]), note="co-tuning: close to 1"),
+            _exp(p, m, s, b, "net current exc − (inh + leak), last 20 % (nA)",
+                 float(c["net_current_last_20pct_nA"]), note="balance: small against either"),
+        ]
+    elif p == "stochastic_release":
+        a = stochastic_agreement(list(per_b.values()))
+        for b, q in a["per_backend"].items():
+            rows.append(_exp(p, m, s, b, "max |mean − TM prediction| / SE over the spikes",
+                             q["max_z_vs_prediction"], 0.0, 3.0,
+                             f"{q['trials']} trials; min chi-square p {q['min_chi2_p']:.3g}"))
+        if len(per_b) > 1:
+            rows.append(_exp(p, m, s, ", ".join(per_b),
+                             "max |mean difference| / combined SE, between backends",
+                             a["max_z_between_backends"], 0.0, 3.0, "statistical parity"))
+    elif p == "homeostatic_scaling":
+        b, r = _preferred(per_b)
+        c = r["conditions"][0]
+        tol = float(c["rate_tolerance_hz"])
+        for k, (ri, late) in enumerate(zip(c["input_rates_hz"], c["phase_late_rate_hz"])):
+            rows.append(_exp(p, m, s, b, f"phase {k + 1} (input {float(ri):g} Hz): output rate, "
+                             "last 20 % (Hz)", float(late), float(c["target_rate_hz"]), tol,
+                             "tolerance 3 sqrt(r_target / window) (counting noise)"))
+        rows.append(_exp(p, m, s, b, "max |(w_i(T)/w_i(0)) / median − 1| (ratio spread)",
+                         float(c["final_ratio_spread"]),
+                         *((0.0, 1e-9) if m == "synaptic_scaling" else (None, None)),
+                         "pure scaling preserves ratios" if m == "synaptic_scaling" else
+                         "STDP acts on the same synapses: ratios change"))
+    return rows
 
 
 def _clamp_thresholds():
@@ -274,7 +379,7 @@ def _fmt(x, spec=".3g"):
     return "–" if x is None or x != x else format(x, spec)
 
 
-def _write_html(out, rows, lit, figs, timing, demo_rows=()):
+def _write_html(out, rows, lit, figs, timing, demo_rows=(), experiments=()):
     h = ["<!doctype html><html><head><meta charset='utf-8'><title>Plasticity models: results"
          "</title><style>body{font-family:sans-serif;max-width:1200px;margin:auto}"
          "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #bbb;"
@@ -332,6 +437,18 @@ def _write_html(out, rows, lit, figs, timing, demo_rows=()):
             h.append(f"<tr><td>{html.escape(r['demo'])}</td><td>{_fmt(r['measured'], '.4g')}"
                      f"</td><td>{_fmt(r['expected'], '.4g')}</td><td>{_fmt(r['tolerance'])}</td>"
                      f"<td>{'yes' if ok else 'NO'}</td></tr>")
+    if experiments:
+        h.append("</table><h2>Reward-modulated, inhibitory, stochastic and homeostatic rules"
+                 "</h2><table><tr><th>protocol</th><th>model</th><th>set</th><th>backend</th>"
+                 "<th>quantity</th><th>measured</th><th>expected</th><th>tolerance</th>"
+                 "<th>within</th><th>note</th></tr>")
+        for r in experiments:
+            within = "–" if r["within"] is None else ("yes" if r["within"] else "NO")
+            h.append(f"<tr><td>{r['protocol']}</td><td>{r['model']}</td><td>{r['set']}</td>"
+                     f"<td>{html.escape(r['backend'])}</td><td>{html.escape(r['quantity'])}</td>"
+                     f"<td>{_fmt(r['measured'], '.4g')}</td><td>{_fmt(r['expected'], '.4g')}"
+                     f"</td><td>{_fmt(r['tolerance'])}</td><td>{within}</td>"
+                     f"<td>{html.escape(r['note'])}</td></tr>")
     h.append("</table><h2>Wall time per run (s, this machine; runs sharing one brian2 "
              "simulation show their share)</h2><table><tr><th>protocol</th>"
              "<th>model</th><th>set</th><th>backend</th><th>wall (s)</th></tr>")

@@ -1,12 +1,13 @@
 """Synaptic plasticity models: one module per rule family, registered here by name."""
 from .core import BACKENDS, Model, PlasticityError
 from . import (clopath, graupner_brunel, rate, stdp_dopamine, stdp_nn, stdp_pair, stdp_power_law,
-               stdp_triplet, stochastic, tsodyks_markram, vogels_sprekeler)
+               stdp_triplet, stochastic, synaptic_scaling, tsodyks_markram, vogels_sprekeler)
 
 MODELS: dict[str, Model] = {m.name: m for m in (
     stdp_pair.MODEL, *stdp_nn.MODELS, stdp_triplet.MODEL, stdp_power_law.MODEL,
     tsodyks_markram.MODEL, clopath.MODEL, graupner_brunel.MODEL, *rate.MODELS,
-    stdp_dopamine.MODEL, vogels_sprekeler.MODEL, *stochastic.MODELS)}
+    stdp_dopamine.MODEL, vogels_sprekeler.MODEL, *stochastic.MODELS,
+    *synaptic_scaling.MODELS)}
 
 __version__ = "0.1.0"
 

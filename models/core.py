@@ -33,7 +33,7 @@ class PlasticityError(Exception):
 # ----------------------------------------------------------------------------------------------
 # units
 # ----------------------------------------------------------------------------------------------
-_UNIT_ALIASES = {"us": "usecond", "µs": "usecond", "sec": "second", "mohm": "Mohm",
+_UNIT_ALIASES = {"s": "second", "us": "usecond", "µs": "usecond", "sec": "second", "mohm": "Mohm",
                  "MOhm": "Mohm", "GOhm": "Gohm", "µS": "uS", "µA": "uA"}
 
 
@@ -245,9 +245,10 @@ class Brian2Equations:
         return None if self.on_modulator is None else \
             self.on_modulator.format(w=w, wunit=wunit)
 
-    def finalize(self, syn):
-        """After ``connect`` and parameter setting: pathway delays, update order, per-step code.
-        Idempotent: call it again after changing per-synapse constants (delays are re-read)."""
+    def finalize(self, syn, w="w"):
+        """After ``connect`` and parameter setting: pathway delays, update order, per-step code
+        (``{w}`` in it becomes ``w``, PyNN's ``weight``).  Idempotent: call it again after
+        changing per-synapse constants (delays are re-read)."""
         for name, (_, delay) in self.pathways.items():
             # relative to the transmission pathway: the synapse sees a pre spike at t + delay
             getattr(syn, name).delay = syn.pre.delay[:] + getattr(syn, delay)[:]
@@ -255,7 +256,8 @@ class Brian2Equations:
             syn.state_updater.when = "after_synapses"
         if self.per_step and not any(o.name == f"{syn.name}_per_step"
                                      for o in syn.contained_objects):
-            syn.run_regularly(self.per_step, when="after_resets", name=f"{syn.name}_per_step")
+            syn.run_regularly(self.per_step.format(w=w), when="after_resets",
+                              name=f"{syn.name}_per_step")
 
 
 @dataclass

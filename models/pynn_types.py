@@ -88,7 +88,7 @@ def finalize_projection(projection, model_name: str):
     model = get_model(model_name)
     for group in projection._brian2_synapses.values():
         for syn in group.values():
-            model.brian2.finalize(syn)
+            model.brian2.finalize(syn, w="weight")
 
 
 def _pynn_unit(unit):

@@ -2,15 +2,16 @@
 every backend in one simulation, and their Neo output."""
 from models.core import PlasticityError
 
-from . import (bi_poo_1998, dudek_bear_1992, izhikevich_2007, izhikevich_2007_network, sjostrom_2001,
-               song_2000, spike_trains, stochastic_release, tsodyks_markram_1998, vogels_2011, voltage_clamp, wang_2005)
+from . import (bi_poo_1998, dudek_bear_1992, homeostatic_scaling, izhikevich_2007,
+               izhikevich_2007_network, sjostrom_2001, song_2000, spike_trains, stochastic_release,
+               tsodyks_markram_1998, vogels_2011, voltage_clamp, wang_2005)
 from .base import Protocol
 
 PROTOCOLS: dict[str, Protocol] = {p.name: p for p in (
     bi_poo_1998.PROTOCOL, sjostrom_2001.PROTOCOL, wang_2005.PROTOCOL, song_2000.PROTOCOL,
     tsodyks_markram_1998.PROTOCOL, dudek_bear_1992.PROTOCOL, voltage_clamp.PROTOCOL,
     izhikevich_2007.PROTOCOL, izhikevich_2007_network.PROTOCOL, vogels_2011.PROTOCOL,
-    stochastic_release.PROTOCOL,
+    stochastic_release.PROTOCOL, homeostatic_scaling.PROTOCOL,
     spike_trains.PROTOCOL)}
 
 

@@ -259,6 +259,20 @@ def _modulator(model, syn, schedule, off_steps, w="w", wunit="1"):
     return [gen, mod]
 
 
+def run_sampled(net, chunk_ms, n_chunks, sample, progress=False, before=None):
+    """Run a Brian2 network for ``n_chunks`` chunks of ``chunk_ms``: ``before(k)`` (optional)
+    before chunk k, ``sample(k)`` after it (network protocols read their state between chunks).
+    Returns the wall time in seconds."""
+    import brian2 as b2
+    t0 = time.perf_counter()
+    for k in range(n_chunks):
+        if before is not None:
+            before(k)
+        _progress_run(lambda ms_: net.run(ms_ * b2.ms), chunk_ms, progress and k == 0)
+        sample(k)
+    return time.perf_counter() - t0
+
+
 def _progress_run(run_fn, total_ms, progress, chunk_ms=None, label="simulating"):
     """Advance a simulator in chunks with a progress bar (tqdm) when asked."""
     if not progress:
@@ -390,7 +404,7 @@ def _run_pynn_brian2(model, values, schedule, w0, threads=1, progress=False):
     w_first = np.concatenate([w0, np.full(npad - n, w0[0])])
     order = np.argsort(np.asarray(syn.i[:]))
     syn.weight[order] = w_first * weight_unit
-    model.brian2.finalize(syn)
+    model.brian2.finalize(syn, w="weight")
     for obj in _modulator(model, syn, schedule, int(round(OFFSET_MS / dt_ms)), w="weight",
                           wunit=repr(b2.get_unit(weight_unit.dim))):
         sim.simulator.state.network.add(obj)

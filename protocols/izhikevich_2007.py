@@ -12,12 +12,13 @@ than 10 tau_s, so the dopamine has decayed).
 
 Expectation (b = 0; module ``models.stdp_dopamine``): the weight change is
 A+ exp(-delta/tau+) exp(-d/tau_c) tau_c/(tau_c + tau_n): it falls with the delay like the
-eligibility trace, so dw(d)/dw(0) = exp(-d/tau_c).  The measurements include that ratio and the
-prediction; with b != 0 (the ``izhikevich2007`` set's tonic dopamine) the change also contains
-the tonic term, a few per cent of the reward term.
+eligibility trace, so dw(d)/dw(0) = exp(-d/tau_c) (``eligibility_prediction``).  With b != 0
+(the ``izhikevich2007`` set's tonic dopamine) the change also contains the tonic term
+-b c0 tau_c (1 - exp(-(d + tail)/tau_c)), a few per cent of the reward term that hardly depends
+on d; ``closed_form_ratio`` is the exact dw(d)/dw(0) for any b (:func:`closed_form_ratio`).
 """
 import numpy as np
-from brian2 import second
+from brian2 import hertz, second
 
 from models.core import magnitude
 
@@ -43,8 +44,25 @@ def build(model, values, options, schedule_file=None):
                     meta={"reward_ms": t_r, "delta_ms": delta}).validate()
 
 
+def closed_form_ratio(values, d_s, tail_s):
+    """dw(d)/dw(0) from the rule (models.stdp_dopamine) for one pairing whose post spike is d
+    before the reward, the run ending tail_s after it, any tonic level b.  With c0 the
+    eligibility after the pairing, R = (tau_s/tau_n)(1 - exp(-tail/tau_s)) the reward's
+    integral of n exp(-s/tau_c):
+    dw(d) = c0 [exp(-d/tau_c) R - b tau_c (1 - exp(-(d + tail)/tau_c))]."""
+    tc, tn = (magnitude(values[k], second) for k in ("tau_c", "tau_n"))
+    b = magnitude(values["b"], hertz)
+    ts = tc * tn / (tc + tn)
+    r = ts / tn * (1.0 - np.exp(-tail_s / ts))
+
+    def dw(d):
+        return np.exp(-d / tc) * r - b * tc * (1.0 - np.exp(-(d + tail_s) / tc))
+    return dw(d_s) / dw(0.0)
+
+
 def measure(result):
     tau_c_s = magnitude(result.values["tau_c"], second)
+    tail_s = (result.schedule.duration_ms - result.schedule.meta["reward_ms"]) / 1000.0
     dw = result.w_final - result.w_initial
     d0 = dw[0]
     out = []
@@ -52,7 +70,8 @@ def measure(result):
         d = c.variables["reward_delay_s"]
         out.append({"dw": float(dw[k]),
                     "dw_over_dw_at_0": float(dw[k] / d0) if d0 else float("nan"),
-                    "eligibility_prediction": float(np.exp(-d / tau_c_s))})
+                    "eligibility_prediction": float(np.exp(-d / tau_c_s)),
+                    "closed_form_ratio": float(closed_form_ratio(result.values, d, tail_s))})
     return out
 
 

@@ -24,7 +24,6 @@ excitatory weights, reward times, the final weight histogram, firing rate.  Expe
 the rewarded synapse grows to the maximum while the others stay low.  ``duration_s`` default 3600
 (the paper's hour).
 """
-import time
 
 import numpy as np
 
@@ -53,7 +52,7 @@ def simulate(model, set_name, values, schedule, backend, progress=False):
                               "and reward logic are built in Brian2)")
     import brian2 as b2
     from models.brian2_api import set_parameters
-    from .engine import RunResult, _progress_run
+    from .engine import RunResult, run_sampled
 
     seed = schedule.meta["seed"]
     b2.seed(seed)
@@ -123,13 +122,13 @@ I = 13 * (rand() - 0.5)
     samples_t, mean_other = [0.0], [1.0]
     n_chunks = max(1, int(round(schedule.duration_ms / 10000.0)))
     chunk = schedule.duration_ms / n_chunks
-    t0 = time.perf_counter()
-    for k in range(n_chunks):
-        _progress_run(lambda ms_: net.run(ms_ * b2.ms), chunk, progress and k == 0)
+
+    def sample(k):
         w = np.asarray(exc.w[:])
         mean_other.append(float((w.sum() - w[k_rew]) / (len(w) - 1)))
         samples_t.append((k + 1) * chunk)
-    wall = time.perf_counter() - t0
+
+    wall = run_sampled(net, chunk, n_chunks, sample, progress)
     w_final = np.asarray(exc.w[:])
     w_max = magnitude(values["w_max"], None)
     hist, edges = np.histogram(w_final, bins=40, range=(0.0, w_max))

@@ -27,7 +27,6 @@ b = (g^2 + 1) / (k + 3 (n-1)^2 / ((n-2)(n-3))) with g the skewness and k the exc
 and the post rate over the whole run and its last 10 %.  The recorded signal ``w`` is the mean
 excitatory weight.
 """
-import time
 
 import numpy as np
 
@@ -77,7 +76,7 @@ def simulate(model, set_name, values, schedule, backend, progress=False):
     import brian2 as b2
     from models.brian2_api import set_parameters
     from models.core import magnitude
-    from .engine import RunResult, _progress_run
+    from .engine import RunResult, run_sampled
 
     meta = schedule.meta
     b2.seed(meta["seed"])
@@ -112,12 +111,12 @@ dgi/dt = -gi / tau_inh : 1
     n_chunks = 100
     chunk = schedule.duration_ms / n_chunks
     mean_w, times = [float(np.mean(w0))], [0.0]
-    t0 = time.perf_counter()
-    for k in range(n_chunks):
-        _progress_run(lambda ms_: net.run(ms_ * b2.ms), chunk, progress and k == 0)
+
+    def sample(k):
         mean_w.append(float(np.mean(syn.w[:])))
         times.append((k + 1) * chunk)
-    wall = time.perf_counter() - t0
+
+    wall = run_sampled(net, chunk, n_chunks, sample, progress)
     w_final = np.asarray(syn.w[:], float)
     t_spk = np.asarray(spikes.t / b2.ms)
     T = schedule.duration_ms

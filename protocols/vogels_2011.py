@@ -20,7 +20,6 @@ rho0 = alpha / (2 tau), the mean excitatory and inhibitory synaptic currents per
 inhibitory one including the leak, as the authors plot), and the mean inhibitory weight per
 signal group at the end beside the excitatory tuning (co-tuning = detailed balance).
 """
-import time
 
 import numpy as np
 
@@ -52,7 +51,7 @@ def simulate(model, set_name, values, schedule, backend, progress=False):
                               "on imposed spike trains)")
     import brian2 as b2
     from models.brian2_api import set_parameters
-    from .engine import RunResult, _progress_run
+    from .engine import RunResult, run_sampled
 
     p = schedule.meta
     b2.seed(p["seed"])
@@ -118,12 +117,12 @@ v = not_ref * (v_inf + (v - v_inf) * exp(-dt * g_tot / tau_m)) + (1 - not_ref) *
     block = p["block_s"] * 1000.0
     n_blocks = max(1, int(round(schedule.duration_ms / block)))
     w_inh_t, mean_w_inh = [0.0], [float(np.mean(inh.w[:]))]
-    t0 = time.perf_counter()
-    for k in range(n_blocks):
-        _progress_run(lambda ms_: net.run(ms_ * b2.ms), block, progress and k == 0)
+
+    def sample(k):
         w_inh_t.append((k + 1) * block / 1000.0)
         mean_w_inh.append(float(np.mean(inh.w[:])))
-    wall = time.perf_counter() - t0
+
+    wall = run_sampled(net, block, n_blocks, sample, progress)
     v = np.asarray(curr.v[0] / b2.mV)
     gl = p["g_leak_nS"]
     # currents in nA: g (units of g_L = 10 nS) * (V - E) mV -> 10 nS * mV = 0.01 nA

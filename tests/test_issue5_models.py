@@ -51,6 +51,28 @@ def test_dopamine_reward_delay_curve_follows_eligibility():
                                                      rel=1e-9)
 
 
+def test_dopamine_reward_delay_with_tonic_dopamine():
+    """izhikevich2007 (b < 0): over [t_post, T_end] w' = c (n - b) with c = c0 e^{-s/tau_c}, one
+    reward n = e^{-(s - d)/tau_n}/tau_n after d:  dw(d) = c0 [e^{-d/tau_c} (tau_s/tau_n)
+    (1 - e^{-tail/tau_s}) - b tau_c (1 - e^{-(d + tail)/tau_c})]."""
+    from brian2 import hertz, second
+    m = get_model("stdp_dopamine")
+    v = m.resolve("izhikevich2007")
+    tc, tn, b = float(v["tau_c"] / second), float(v["tau_n"] / second), float(v["b"] / hertz)
+    assert b != 0
+    ts, tail = tc * tn / (tc + tn), 2.0
+    def dw(d):
+        return np.exp(-d / tc) * ts / tn * (1 - np.exp(-tail / ts)) \
+            - b * tc * (1 - np.exp(-(d + tail) / tc))
+    s = run_protocol("izhikevich_2007", "stdp_dopamine", "izhikevich2007")[1]
+    for c in s["conditions"]:
+        d = c["reward_delay_s"]
+        assert c["dw_over_dw_at_0"] == pytest.approx(dw(d) / dw(0), rel=1e-9)
+        assert c["closed_form_ratio"] == pytest.approx(dw(d) / dw(0), rel=1e-12)
+    far = s["conditions"][-1]
+    assert far["dw_over_dw_at_0"] > 1.5 * far["eligibility_prediction"]   # the tonic term shows
+
+
 @pytest.mark.parametrize("set_name,over", [("nest_defaults", {"w_init": 50.0}),
                                            ("izhikevich2007", {}),
                                            ("nest_defaults", {"w_init": 50.0, "w_min": 49.0,
@@ -136,3 +158,94 @@ def test_new_protocols_write_neo(tmp_path):
         run_protocol(proto, model, out=out, overrides={"trials": 50} if proto.startswith("sto")
                      else None)
         assert load_result(out) is not None
+
+
+# ---------------------------------------------------------------- synaptic_scaling
+def _scaling_closed_form(w0, post, T, tau_a, r_t, tau_s):
+    """dw/dt = w (1 - e) / tau_s with e' = -e/tau_a, e += 1/(tau_a r_t) at post spikes, e(0) = 1:
+    ln(w(T)/w0) = (T - int_0^T e dt) / tau_s, int e = tau_a (1 - e^{-T/tau_a})
+    + sum_k (1 - e^{-(T - t_k)/tau_a}) / r_t  (times in ms, rates in 1/ms)."""
+    post = np.asarray(post, float)
+    integral = tau_a * (1 - np.exp(-T / tau_a)) + np.sum(1 - np.exp(-(T - post) / tau_a)) / r_t
+    return np.asarray(w0) * np.exp((T - integral) / tau_s)
+
+
+def test_scaling_of_a_fixed_weight_vector_closed_form():
+    """Twenty synapses onto one neuron with imposed post spikes: every weight is multiplied by
+    the closed-form factor, so their ratios are preserved."""
+    import brian2 as b2
+    from models.brian2_api import make_synapses
+    b2.start_scope()
+    post_t = np.array([20.0, 20.5, 133.3, 400.0, 401.0, 1250.0, 1900.0])
+    pre = b2.SpikeGeneratorGroup(20, [], [] * b2.ms, dt=0.1 * b2.ms)
+    post = b2.SpikeGeneratorGroup(1, np.zeros(len(post_t), int), post_t * b2.ms, dt=0.1 * b2.ms)
+    syn = make_synapses("synaptic_scaling", pre, post, connect=True, tau_scale="3 second",
+                        tau_a="500 ms", r_target="10 Hz")
+    w0 = np.linspace(0.001, 0.02, 20)
+    syn.w = w0
+    net = b2.Network(pre, post, syn)
+    net.run(2000 * b2.ms)
+    expected = _scaling_closed_form(w0, post_t, 2000.0, 500.0, 1e-2, 3000.0)
+    assert np.abs(expected[0] / w0[0] - 1) > 0.05                 # the weights did change
+    np.testing.assert_allclose(np.asarray(syn.w[:]), expected, rtol=1e-9)
+    ratios = np.asarray(syn.w[:]) / w0
+    assert np.ptp(ratios) <= 1e-12 * ratios.mean()
+
+
+def test_scaling_parity_pynn_brian2_and_engine_closed_form():
+    """Engine runs (simulator time = schedule time + OFFSET_MS, run length duration + OFFSET_MS
+    + dt): brian2 and pynn.brian2 against the closed form on random post trains."""
+    m = get_model("synaptic_scaling")
+    vals = m.resolve(None, {"tau_scale": "2 second"})
+    sched = _random_schedule(3, T=3000.0, n=3)
+    T = sched.duration_ms + engine.OFFSET_MS + sched.dt_ms
+    w0 = float(vals["w_init"])
+    expected = [_scaling_closed_form(w0, c.post + engine.OFFSET_MS, T, 1000.0, 5e-3, 2000.0)
+                for c in sched.conditions]
+    for be in ("brian2", "pynn.brian2"):
+        r = engine.run(m, None, vals, sched, be)
+        np.testing.assert_allclose(r.w_final, expected, rtol=1e-9)
+    assert np.ptp(expected) > 1e-3 * w0                             # trains differ
+
+
+def test_scaling_refused_on_nest_with_one_line():
+    from models.core import PlasticityError
+    for name in ("synaptic_scaling", "stdp_pair_scaling"):
+        with pytest.raises(PlasticityError, match="no synaptic-scaling synapse model"):
+            run_protocol("homeostatic_scaling", name, backend="pynn.nest")
+
+
+def test_stdp_pair_scaling_combines_both_rules():
+    """With scaling made negligible (tau_scale = 1e9 s: factor within T/tau_scale = 3e-9 of 1)
+    the combined model is stdp_pair; with STDP amplitudes 0 it is pure scaling (clipped at
+    w_max, which these weights do not reach)."""
+    comb, pair = get_model("stdp_pair_scaling"), get_model("stdp_pair")
+    sched = _random_schedule(11, T=3000.0, n=3)
+    ref = engine.run(pair, "additive", pair.resolve("additive"), sched, "brian2").w_final
+    got = engine.run(comb, "additive", comb.resolve("additive", {"tau_scale": "1e9 second"}),
+                     sched, "brian2").w_final
+    assert np.max(np.abs(ref - 0.0075)) > 1e-5
+    np.testing.assert_allclose(got, ref, rtol=1e-8)
+    vals = comb.resolve("additive", {"A_plus": 0.0, "A_minus": 0.0, "tau_scale": "20 second",
+                                     "w_init": 0.005})
+    T = sched.duration_ms + engine.OFFSET_MS + sched.dt_ms
+    expected = [_scaling_closed_form(0.005, c.post + engine.OFFSET_MS, T, 1000.0, 5e-3, 20000.0)
+                for c in sched.conditions]
+    got = engine.run(comb, "additive", vals, sched, "brian2").w_final
+    np.testing.assert_allclose(got, expected, rtol=1e-9)
+
+
+def test_homeostatic_scaling_protocol_preserves_ratios_and_writes_neo(tmp_path):
+    from analysis.load import load_result
+    out = str(tmp_path / "h.nix")
+    r, s = run_protocol("homeostatic_scaling", "synaptic_scaling", out=out,
+                        overrides={"rates_hz": "10,20", "phase_s": 2, "bin_s": 1})
+    e = r.extra
+    w0, w1 = np.asarray(e["weights_initial"]), np.asarray(e["weights_final"])
+    assert np.ptp(w0 / w0.mean()) > 0.5                         # heterogeneous start
+    assert abs(e["final_scale_factor"] - 1) > 1e-3                # scaling acted
+    assert e["final_ratio_spread"] < 1e-9
+    np.testing.assert_allclose(w1 / w0, e["final_scale_factor"], rtol=1e-9)
+    c = load_result(out)["conditions"][0]
+    assert c["final_scale_factor"] == pytest.approx(e["final_scale_factor"], rel=1e-12)
+    assert len(c["output_rate_hz"]) == 4

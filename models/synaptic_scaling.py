@@ -137,7 +137,7 @@ def combine(base: Model, name: str) -> Model:
             for k, s in base.parameter_sets.items()}
     return replace(
         base, name=name, family="homeostatic",
-        title=f"{base.title} + synaptic scaling",
+        title=f"{base.title.split(' (NEST')[0]} + synaptic scaling",
         doc=f"{base.doc}\n\nPlus synaptic scaling (models/synaptic_scaling.py):\n{__doc__}",
         params=[*base.params, *SCALING_PARAMS], parameter_sets=sets,
         brian2=replace(b, model=b.model + _SENSOR_MODEL,

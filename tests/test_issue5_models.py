@@ -249,3 +249,15 @@ def test_homeostatic_scaling_protocol_preserves_ratios_and_writes_neo(tmp_path):
     c = load_result(out)["conditions"][0]
     assert c["final_scale_factor"] == pytest.approx(e["final_scale_factor"], rel=1e-12)
     assert len(c["output_rate_hz"]) == 4
+
+
+def test_stdp_pair_scaling_parity_pynn_brian2():
+    """The combined rule (STDP at spikes, scaling every step, clip) on PyNN's Brian2 synapses."""
+    m = get_model("stdp_pair_scaling")
+    vals = m.resolve("additive", {"tau_scale": "2 second"})
+    sched = _random_schedule(5, T=3000.0, n=3)
+    a = engine.run(m, "additive", vals, sched, "brian2").w_final
+    b = engine.run(m, "additive", vals, sched, "pynn.brian2").w_final
+    dw = np.max(np.abs(a - float(vals["w_init"])))
+    assert dw > 1e-3 * float(vals["w_init"])
+    assert np.max(np.abs(a - b)) <= 1e-9 * dw

@@ -24,7 +24,6 @@ excitatory weights, reward times, the final weight histogram, firing rate.  Expe
 the rewarded synapse grows to the maximum while the others stay low.  ``duration_s`` default 3600
 (the paper's hour).
 """
-
 import numpy as np
 
 from models.core import PlasticityError, magnitude

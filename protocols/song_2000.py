@@ -27,7 +27,6 @@ b = (g^2 + 1) / (k + 3 (n-1)^2 / ((n-2)(n-3))) with g the skewness and k the exc
 and the post rate over the whole run and its last 10 %.  The recorded signal ``w`` is the mean
 excitatory weight.
 """
-
 import numpy as np
 
 from models.core import PlasticityError

@@ -20,7 +20,6 @@ rho0 = alpha / (2 tau), the mean excitatory and inhibitory synaptic currents per
 inhibitory one including the leak, as the authors plot), and the mean inhibitory weight per
 signal group at the end beside the excitatory tuning (co-tuning = detailed balance).
 """
-
 import numpy as np
 
 from models.core import PlasticityError, magnitude

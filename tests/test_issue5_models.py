@@ -261,3 +261,25 @@ def test_stdp_pair_scaling_parity_pynn_brian2():
     dw = np.max(np.abs(a - float(vals["w_init"])))
     assert dw > 1e-3 * float(vals["w_init"])
     assert np.max(np.abs(a - b)) <= 1e-9 * dw
+
+
+def test_quantal_stp_on_pynn_brian2_statistically():
+    """400 independent synapses, one 20 Hz train of 10 spikes, through the generic engine on
+    brian2 and pynn.brian2: per spike the mean released quanta agree within 3 combined SE, and
+    the first spike (rested sites, u = U) releases n U = 5 x 0.5 = 2.5 on average."""
+    m = get_model("quantal_stp")
+    vals = m.resolve("depressing_5_sites")
+    train = 10.0 + 50.0 * np.arange(10)
+    sched = Schedule("t", 600.0, [Condition(f"s{k}", train, np.zeros(0))
+                                  for k in range(400)]).validate()
+    rel = {be: np.array(engine.run(m, None, vals, sched, be).spike_state["released"])
+           for be in ("brian2", "pynn.brian2")}
+    for be, r in rel.items():
+        assert r.shape == (400, 10)
+        assert np.all((r >= 0) & (r <= 5) & (r == np.round(r)))
+        se = r[:, 0].std(ddof=1) / np.sqrt(400)
+        assert abs(r[:, 0].mean() - 2.5) < 3 * se
+        assert r[:, -1].mean() < 0.5 * r[:, 0].mean()              # depression
+    a, b = rel["brian2"], rel["pynn.brian2"]
+    se = np.sqrt(a.var(axis=0, ddof=1) / 400 + b.var(axis=0, ddof=1) / 400)
+    assert np.all(np.abs(a.mean(axis=0) - b.mean(axis=0)) < 3 * se)

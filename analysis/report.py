@@ -99,7 +99,10 @@ def plan(backends=None):
     return jobs
 
 
-def reproduce(out="results", backends=None):
+def reproduce(out="results", backends=None, resume=False):
+    """Run the plan, then write the report.  ``resume``: keep the NIX files of jobs that an
+    earlier (interrupted) run completed (a job's files are written only when it finished)."""
+    import gc
     from tqdm import tqdm
     from models.core import BACKENDS, PlasticityError
     from protocols.api import run_protocol_sets
@@ -112,12 +115,20 @@ def reproduce(out="results", backends=None):
     files = {}
     for pname, mname, sets, b, overrides in tqdm(plan(backends), desc="reproduce", unit="job"):
         paths = [os.path.join(nix_dir, f"{pname}__{mname}__{s}__{b}.nix") for s in sets]
+        files.update({(pname, mname, s, b): path for s, path in zip(sets, paths)})
+        if resume and all(os.path.exists(p) for p in paths):
+            continue
+        # one process runs every job: objects that earlier jobs leave alive would otherwise be
+        # traversed by every garbage collection of the later ones (measured: 3/4 of the
+        # Izhikevich network's run time went to gc late in a full run)
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
         if PROTOCOLS[pname].uses_simulate(MODELS[mname]):
             for s, path in zip(sets, paths):
                 run_protocol(pname, mname, s, overrides, b, out=path)
         else:
             run_protocol_sets(pname, mname, list(sets), b, outs=paths, overrides=overrides)
-        files.update({(pname, mname, s, b): path for s, path in zip(sets, paths)})
     demos = None
     if backends is None or "brian2" in backends:
         demos = run_rate_demos()

@@ -90,7 +90,7 @@ def cmd_compare(args):
 
 def cmd_reproduce(args):
     from analysis.report import reproduce
-    reproduce(args.out, backends=args.backend or None)
+    reproduce(args.out, backends=args.backend or None, resume=args.resume)
     return 0
 
 
@@ -116,6 +116,8 @@ def build_parser():
     rp = sub.add_parser("reproduce", help="run every protocol x model x set x backend")
     rp.add_argument("--backend", action="append", help="restrict to these backends")
     rp.add_argument("--out", default="results")
+    rp.add_argument("--resume", action="store_true",
+                    help="keep the NIX files of jobs an interrupted run completed")
     return p
 
 

@@ -70,6 +70,19 @@ class Protocol:
         return out
 
 
+def parse_hz_list(text, protocol: str, option: str, what: str, high: float) -> list:
+    """A comma-separated option of rates or frequencies in (0, high] Hz, in the given order."""
+    import numpy as np
+    try:
+        values = [float(x) for x in str(text).split(",") if x.strip()]
+    except ValueError:
+        raise PlasticityError(f"{protocol}: option '{option}' must be comma-separated numbers, "
+                              f"got '{text}'") from None
+    if not values or any(not np.isfinite(v) or v <= 0 or v > high for v in values):
+        raise PlasticityError(f"{protocol}: {what} must be in (0, {high:g}] Hz, got '{text}'")
+    return values
+
+
 def load_datasets() -> dict:
     with resources.files("protocols").joinpath("data/datasets.json").open() as fh:
         return json.load(fh)["datasets"]

@@ -17,7 +17,7 @@ import numpy as np
 
 from models.core import PlasticityError
 
-from .base import Option, Protocol
+from .base import Option, Protocol, parse_hz_list
 from .schedule import Condition, Schedule, DT_MS
 
 FIRST_MS = 100.0
@@ -26,15 +26,8 @@ PAPER_FREQS = (1.0, 3.0, 5.0, 10.0, 50.0)
 
 
 def parse_freqs(text):
-    try:
-        freqs = [float(x) for x in str(text).split(",") if x.strip()]
-    except ValueError:
-        raise PlasticityError(f"dudek_bear_1992: option 'freqs_hz' must be comma-separated "
-                              f"numbers, got '{text}'") from None
-    if not freqs or any(not np.isfinite(f) or f <= 0 or f > 1000.0 / (2 * DT_MS) for f in freqs):
-        raise PlasticityError(f"dudek_bear_1992: frequencies must be in (0, "
-                              f"{1000.0 / (2 * DT_MS):g}] Hz, got '{text}'")
-    return sorted(set(freqs))
+    return sorted(set(parse_hz_list(text, "dudek_bear_1992", "freqs_hz", "frequencies",
+                                    1000.0 / (2 * DT_MS))))
 
 
 def pulse_times(freq_hz, pulses):

@@ -259,6 +259,19 @@ def _modulator(model, syn, schedule, off_steps, w="w", wunit="1"):
     return [gen, mod]
 
 
+def network_result(model, set_name, values, schedule, w_initial, w_final, times_ms, w_trace,
+                   semantics, wall, extra):
+    """RunResult of a protocol that builds its own Brian2 network (one condition): a weight
+    summary before/after, its trace ``w_trace`` at ``times_ms``, the protocol's measurements."""
+    import brian2 as b2
+    r = RunResult(model, set_name, values, "brian2", schedule, np.array([float(w_initial)]),
+                  np.array([float(w_final)]), np.asarray(times_ms, dtype=float),
+                  {"w": np.asarray(w_trace, dtype=float)[:, None]}, {}, semantics,
+                  {"brian2": b2.__version__}, wall, 1)
+    r.extra = extra
+    return r
+
+
 def run_sampled(net, chunk_ms, n_chunks, sample, progress=False, before=None):
     """Run a Brian2 network for ``n_chunks`` chunks of ``chunk_ms``: ``before(k)`` (optional)
     before chunk k, ``sample(k)`` after it (network protocols read their state between chunks).

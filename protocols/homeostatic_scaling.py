@@ -29,7 +29,7 @@ import numpy as np
 
 from models.core import PlasticityError, magnitude
 
-from .base import Option, Protocol
+from .base import Option, Protocol, parse_hz_list
 from .schedule import Condition, Schedule
 from .song_2000 import NEURON
 
@@ -38,23 +38,12 @@ SAMPLED = 50          # synapses whose weight and sensor are sampled over time (
 SAMPLE_S = 0.5        # their sampling interval (s)
 
 
-def parse_rates(text):
-    try:
-        rates = [float(x) for x in str(text).split(",") if x.strip()]
-    except ValueError:
-        raise PlasticityError(f"homeostatic_scaling: option 'rates_hz' must be comma-separated "
-                              f"numbers, got '{text}'") from None
-    if not rates or any(not np.isfinite(r) or r <= 0 or r > 1000.0 for r in rates):
-        raise PlasticityError(f"homeostatic_scaling: input rates must be in (0, 1000] Hz, got "
-                              f"'{text}'")
-    return rates
-
-
 def build(model, values, options, schedule_file=None):
     if model.name not in MODELS:
         raise PlasticityError(f"homeostatic_scaling applies to {', '.join(MODELS)}, not to "
                               f"'{model.name}'")
-    rates = parse_rates(options["rates_hz"])
+    rates = parse_hz_list(options["rates_hz"], "homeostatic_scaling", "rates_hz", "input rates",
+                          1000.0)
     phase_s, bin_s = float(options["phase_s"]), float(options["bin_s"])
     if abs(phase_s / bin_s - round(phase_s / bin_s)) > 1e-9 or bin_s > phase_s:
         raise PlasticityError(f"homeostatic_scaling: phase_s = {phase_s:g} must be a whole "
@@ -72,7 +61,7 @@ def simulate(model, set_name, values, schedule, backend, progress=False):
                               "tested on imposed spike trains)")
     import brian2 as b2
     from models.brian2_api import set_parameters
-    from .engine import RunResult, run_sampled
+    from .engine import network_result, run_sampled
 
     p = schedule.meta
     b2.seed(p["seed"])
@@ -134,6 +123,7 @@ dgi/dt = -gi / tau_inh : 1
         early = np.sum((t_spk >= t0) & (t_spk < t0 + bin_s)) / bin_s
         phase_rows.append((r_in, early, late, abs(late - r_target) <= tol))
     ratio = w_final / w0
+    ratio_median = np.median(ratio)
     extra = {
         "target_rate_hz": r_target,
         "input_rates_hz": [float(r) for r in rates],
@@ -149,18 +139,15 @@ dgi/dt = -gi / tau_inh : 1
         "phase_late_rate_hz": [float(r[2]) for r in phase_rows],
         "rate_tolerance_hz": float(tol),
         "phase_within_tolerance": [float(r[3]) for r in phase_rows],
-        "final_scale_factor": float(np.median(ratio)),
-        "final_ratio_spread": float(np.max(np.abs(ratio / np.median(ratio) - 1.0))),
+        "final_scale_factor": float(ratio_median),
+        "final_ratio_spread": float(np.max(np.abs(ratio / ratio_median - 1.0))),
         "weights_initial": [float(x) for x in w0],
         "weights_final": [float(x) for x in w_final],
     }
-    r = RunResult(model, set_name, values, backend, schedule, np.array([np.mean(w0)]),
-                  np.array([np.mean(w_final)]), np.asarray(t_s) * 1000.0,
-                  {"w": np.asarray(mean_w)[:, None]}, {},
-                  f"mean weight of {len(watched)} sampled synapses every {SAMPLE_S:g} s; "
-                  "w_initial / w_final are means over all synapses", {"brian2": b2.__version__}, wall, 1)
-    r.extra = extra
-    return r
+    return network_result(model, set_name, values, schedule, np.mean(w0), np.mean(w_final),
+                          np.asarray(t_s) * 1000.0, mean_w,
+                          f"mean weight of {len(watched)} sampled synapses every {SAMPLE_S:g} s; "
+                          "w_initial / w_final are means over all synapses", wall, extra)
 
 
 PROTOCOL = Protocol(

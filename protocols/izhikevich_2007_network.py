@@ -51,7 +51,7 @@ def simulate(model, set_name, values, schedule, backend, progress=False):
                               "and reward logic are built in Brian2)")
     import brian2 as b2
     from models.brian2_api import set_parameters
-    from .engine import RunResult, run_sampled
+    from .engine import network_result, run_sampled
 
     seed = schedule.meta["seed"]
     b2.seed(seed)
@@ -154,12 +154,9 @@ I = 13 * (rand() - 0.5)
         "post_neuron": j_rew,
     }
     w_t = np.asarray(w_mon.t / b2.ms)
-    r = RunResult(model, set_name, values, backend, schedule, np.array([0.0]),
-                  np.array([w_final[k_rew]]), w_t, {"w": np.asarray(w_mon.w[0])[:, None]}, {},
-                  "stored weight of the rewarded synapse, every 100 ms",
-                  {"brian2": b2.__version__}, wall, 1)
-    r.extra = extra
-    return r
+    return network_result(model, set_name, values, schedule, 0.0, w_final[k_rew], w_t,
+                          w_mon.w[0], "stored weight of the rewarded synapse, every 100 ms",
+                          wall, extra)
 
 
 PROTOCOL = Protocol(

@@ -75,7 +75,7 @@ def simulate(model, set_name, values, schedule, backend, progress=False):
     import brian2 as b2
     from models.brian2_api import set_parameters
     from models.core import magnitude
-    from .engine import RunResult, run_sampled
+    from .engine import network_result, run_sampled
 
     meta = schedule.meta
     b2.seed(meta["seed"])
@@ -131,14 +131,10 @@ dgi/dt = -gi / tau_inh : 1
         "post_rate_last_10pct_hz": float(np.sum(t_spk >= 0.9 * T) / (0.1 * T / 1000.0)),
         "mean_w_over_w_max": float(np.mean(w_final) / w_max),
     }
-    r = RunResult(model, set_name, values, backend, schedule, np.array([np.mean(w0)]),
-                  np.array([np.mean(w_final)]), np.asarray(times),
-                  {"w": np.asarray(mean_w)[:, None]}, {},
-                  "mean excitatory weight over the 1000 plastic synapses, sampled every 1 % of "
-                  "the run; w_initial / w_final are population means", {"brian2": b2.__version__},
-                  wall, 1)
-    r.extra = extra
-    return r
+    return network_result(model, set_name, values, schedule, np.mean(w0), np.mean(w_final), times,
+                          mean_w, "mean excitatory weight over the 1000 plastic synapses, "
+                          "sampled every 1 % of the run; w_initial / w_final are population "
+                          "means", wall, extra)
 
 
 PROTOCOL = Protocol(

@@ -50,7 +50,7 @@ def simulate(model, set_name, values, schedule, backend, progress=False):
                               "on imposed spike trains)")
     import brian2 as b2
     from models.brian2_api import set_parameters
-    from .engine import RunResult, run_sampled
+    from .engine import network_result, run_sampled
 
     p = schedule.meta
     b2.seed(p["seed"])
@@ -159,13 +159,9 @@ v = not_ref * (v_inf + (v - v_inf) * exp(-dt * g_tot / tau_m)) + (1 - not_ref) *
     }
     extra["exc_inh_tuning_correlation"] = float(np.corrcoef(extra["exc_weight_per_group"],
                                                             extra["inh_weight_per_group"])[0, 1])
-    r = RunResult(model, set_name, values, backend, schedule, np.array([mean_w_inh[0]]),
-                  np.array([mean_w_inh[-1]]), np.asarray(w_inh_t) * 1000.0,
-                  {"w": np.asarray(mean_w_inh)[:, None]}, {},
-                  "mean inhibitory weight, sampled every 1.5 s block",
-                  {"brian2": b2.__version__}, wall, 1)
-    r.extra = extra
-    return r
+    return network_result(model, set_name, values, schedule, mean_w_inh[0], mean_w_inh[-1],
+                          np.asarray(w_inh_t) * 1000.0, mean_w_inh,
+                          "mean inhibitory weight, sampled every 1.5 s block", wall, extra)
 
 
 PROTOCOL = Protocol(

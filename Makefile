@@ -7,7 +7,7 @@ export MPLBACKEND := Agg
 export PYNEST_QUIET := 1
 export PYTHONWARNINGS := ignore
 
-.PHONY: all install reproduce test clean
+.PHONY: all install reproduce test bench clean
 
 all: reproduce
 
@@ -24,6 +24,10 @@ reproduce: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 --durations=15 tests
+
+# benchmarks (not part of make test): results/bench.json, results/bench.md; about 20 minutes
+bench: $(STAMP)
+	$(BIN)/python -m analysis.bench results
 
 clean:
 	rm -rf results .pytest_cache

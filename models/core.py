@@ -232,14 +232,57 @@ class Brian2Equations:
     # (Brian2 synapses on synapses; the synapse's variables carry the suffix ``_post``).
     # Source 0 fires at the schedule's reward times, source 1 once at its end (read-out)
     on_modulator: str | None = None
+    # dimensionless constants that shared-constant code (``render_shared``) writes as literals,
+    # so that Brian2 can simplify them (e.g. the weight-dependence exponents: x**0 -> 1)
+    literal: tuple = ()
+    # the same rule written for the other order of Brian2's pathways within a time step, the
+    # post pathway before the pre pathway: (model, on_pre, on_post).  Used where this package
+    # creates the Synapses itself (``render(post_first=True)``; the Synapses must carry
+    # ``_plasticity_post_first = True`` so that ``finalize`` sets that order).  PyNN creates
+    # its own Synapses and keeps Brian2's order (pre first): it gets the main code.
+    post_first: tuple | None = None
 
-    def render(self, w="w", wunit="1", transmit=""):
-        """(model, on_pre, on_post); ``on_pre`` is a dict {pathway: code} with pathways."""
+    def render(self, w="w", wunit="1", transmit="", post_first=False):
+        """(model, on_pre, on_post); ``on_pre`` is a dict {pathway: code} with pathways.
+        ``post_first``: the post-before-pre code where the model has one."""
         fmt = lambda s: None if s is None else s.format(w=w, wunit=wunit, transmit=transmit)
-        on_pre = fmt(self.on_pre)
+        model, pre, post = self.post_first if (post_first and self.post_first) else \
+            (self.model, self.on_pre, self.on_post)
+        on_pre = fmt(pre)
         if self.pathways:
             on_pre = {"pre": on_pre, **{k: fmt(code) for k, (code, _) in self.pathways.items()}}
-        return fmt(self.model), on_pre, fmt(self.on_post)
+        return fmt(model), on_pre, fmt(post)
+
+    def render_shared(self, constants: dict, w="w", wunit="1", transmit="", post_first=False):
+        """(model, on_pre, on_post, namespace) with ``constants`` ({name: Brian2 value}, the
+        same for every synapse) taken out of the per-synapse variables: their ``(constant)``
+        declarations are dropped, the names in ``literal`` are written into the code as numbers
+        and the others go to the returned namespace.  Brian2's own STDP example works this way:
+        fewer arrays per synapse (memory and bandwidth of the synaptic updates), and
+        loop-invariant terms are hoisted out of the per-synapse loops."""
+        import re
+        model, on_pre, on_post = self.render(w=w, wunit=wunit, transmit=transmit,
+                                             post_first=post_first)
+        names = set(constants)
+        lines = [ln for ln in model.splitlines()
+                 if not (ln.split(":")[0].strip() in names and "(constant)" in ln)]
+        model = "\n".join(lines)
+        literal = {n: (repr(int(v)) if float(v).is_integer() else repr(float(v)))
+                   for n, v in ((n, constants[n]) for n in self.literal if n in names)}
+
+        def sub(code):
+            if code is None:
+                return None
+            if isinstance(code, dict):
+                return {k: sub(v) for k, v in code.items()}
+            for n, v in literal.items():
+                code = re.sub(rf"\b{n}\b", f"({v})", code)
+            # Brian2 parses without evaluating: simplify (base)**0 -> 1 and **1 -> nothing
+            # here (bases without nested parentheses, as the models write them)
+            code = re.sub(r"\([^()]*\)\s*\*\*\s*\(0\)", "1", code)
+            return re.sub(r"\s*\*\*\s*\(1\)", "", code)
+        namespace = {n: v for n, v in constants.items() if n not in literal}
+        return sub(model), sub(on_pre), sub(on_post), namespace
 
     def render_modulator(self, w="w", wunit="1"):
         return None if self.on_modulator is None else \
@@ -249,6 +292,8 @@ class Brian2Equations:
         """After ``connect`` and parameter setting: pathway delays, update order, per-step code
         (``{w}`` in it becomes ``w``, PyNN's ``weight``).  Idempotent: call it again after
         changing per-synapse constants (delays are re-read)."""
+        if getattr(syn, "_plasticity_post_first", False) and self.post_first:
+            syn.post.order = syn.pre.order - 1      # the post pathway runs first
         for name, (_, delay) in self.pathways.items():
             # relative to the transmission pathway: the synapse sees a pre spike at t + delay
             getattr(syn, name).delay = syn.pre.delay[:] + getattr(syn, delay)[:]

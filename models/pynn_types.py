@@ -277,3 +277,27 @@ def nest_parrot_cell_class():
         "standard_receptor_type": False,
         "get_receptor_type": get_receptor_type,
     })
+
+
+def poisson_inputs(sim, n: int, rate_hz: float, label: str | None = None):
+    """A population of ``n`` independent Poisson spike sources at ``rate_hz`` for a PyNN
+    network, usable as the presynaptic side of plastic projections and recordable ("spikes").
+
+    On pyNN.nest this is one NEST ``poisson_generator`` driving ``n`` ``parrot_neuron``s (the
+    generator sends an independent train to each parrot), which is what a PyNEST script does.
+    PyNN's own ``SpikeSourcePoisson`` creates one generator per source: measured here, 1000
+    generators make a 10 s, 10^4-synapse network 3x slower (9.6 s against 3.3 s, NEST 3.10),
+    because every generator is updated at every step.  Rates are fixed after creation.
+    On pyNN.brian2 it is PyNN's ``SpikeSourcePoisson`` (one Brian2 group already)."""
+    backend = _backend_name(sim)
+    if n < 1 or not rate_hz >= 0:
+        raise PlasticityError(f"poisson_inputs: need n >= 1 and rate >= 0, got {n}, {rate_hz}")
+    if backend == "pynn.brian2":
+        return sim.Population(n, sim.SpikeSourcePoisson(rate=rate_hz), label=label)
+    import nest
+    parrots = sim.Population(n, nest_parrot_cell_class()(), label=label)
+    generator = nest.Create("poisson_generator", params={"rate": float(rate_hz)})
+    nest.Connect(generator, parrots.node_collection, "all_to_all",
+                 syn_spec={"delay": sim.state.dt})
+    parrots._poisson_generator = generator          # keep it with the population
+    return parrots

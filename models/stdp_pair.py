@@ -29,10 +29,20 @@ Coincident spikes (pre and post at the same time at the synapse)
 NEST's rule, followed by every backend: a spike is paired only with partner spikes strictly
 earlier than itself, and the post-spike potentiation is applied before the pre-spike depression.
 Brian2 runs the ``pre`` pathway before the ``post`` pathway inside a time step (pathway order
--1 / +1), so the Brian2 code below remembers the weight and the trace value used by the
-depression (``w_before_dep``, ``y_used``); a post spike in the same step (``t_lastpre == t``)
-undoes that depression, potentiates with the trace of the strictly earlier pre spikes
-(``x - 1``), and applies the depression again.
+-1 / +1), so the Brian2 code below remembers the weight before the depression
+(``w_before_dep``); a post spike in the same step (Brian2's ``lastupdate == t``: the pre pathway
+of this step has run) undoes that depression, potentiates with the trace of the strictly earlier
+pre spikes (``x - 1``), and applies the depression again with the same post trace ``y`` (not yet
+incremented).  This is the code that PyNN runs (pyNN.brian2 creates the Synapses and keeps
+Brian2's order).
+
+Where this package creates the Synapses (``brian2`` backend, ``make_synapses``), the same rule
+runs with the post pathway first (``post_first``, the order set by ``finalize``): the
+potentiation then sees only the strictly earlier pre spikes by construction, and the pre pathway
+removes a post spike of the same step from ``y`` (``lastupdate == t``: the post pathway has run).
+No weight has to be remembered, so a post spike touches the same four arrays per synapse as in
+Brian2's own STDP example (measured by ``make bench``).  Both orders are checked against the
+closed form and against NEST (tests).
 
 NEST applies post-spike potentiation lazily, at the next pre spike.  The pyNN.nest runner adds one
 flush pre spike 50 tau_minus after the end of the schedule so that the reported weight includes
@@ -124,30 +134,50 @@ tau_plus : second (constant)
 tau_minus : second (constant)
 dx_tr/dt = -x_tr / tau_plus : 1 (event-driven)
 dy_tr/dt = -y_tr / tau_minus : 1 (event-driven)
-t_lastpre : second
 w_before_dep : {wunit}
-y_used : 1
 """,
     on_pre="""
 w_before_dep = {w}
-y_used = y_tr
 wn_dep = {w}/w_max - A_minus * ({w}/w_max)**mu_minus * y_tr
 {w} = w_max * wn_dep * int(wn_dep > 0)
 x_tr += 1
-t_lastpre = t
 {transmit}
 """,
     on_post="""
-coincident = int(t_lastpre == t)
+coincident = int(lastupdate == t)
 {w} = coincident * w_before_dep + (1 - coincident) * {w}
 wn_pot = {w}/w_max + A_plus * (1 - {w}/w_max)**mu_plus * (x_tr - coincident)
 {w} = w_max * (wn_pot * int(wn_pot < 1) + int(wn_pot >= 1))
-wn_redo = {w}/w_max - A_minus * ({w}/w_max)**mu_minus * y_used
+wn_redo = {w}/w_max - A_minus * ({w}/w_max)**mu_minus * y_tr
 {w} = coincident * (w_max * wn_redo * int(wn_redo > 0)) + (1 - coincident) * {w}
 y_tr += 1
 """,
-    initial={"x_tr": 0.0, "y_tr": 0.0, "t_lastpre": -1e9 * brian2.second, "y_used": 0.0},
+    # lastupdate: Brian2's time of the last event of this synapse (set after every pre and post
+    # pathway run); -1e9 s so that nothing counts as coincident before the first event
+    initial={"x_tr": 0.0, "y_tr": 0.0, "lastupdate": -1e9 * brian2.second},
     efficacy="{w}",
+    literal=("mu_plus", "mu_minus"),
+    post_first=("""
+{w} : {wunit}
+w_max : {wunit} (constant)
+A_plus : 1 (constant)
+A_minus : 1 (constant)
+mu_plus : 1 (constant)
+mu_minus : 1 (constant)
+tau_plus : second (constant)
+tau_minus : second (constant)
+dx_tr/dt = -x_tr / tau_plus : 1 (event-driven)
+dy_tr/dt = -y_tr / tau_minus : 1 (event-driven)
+""", """
+wn_dep = {w}/w_max - A_minus * ({w}/w_max)**mu_minus * (y_tr - int(lastupdate == t))
+{w} = w_max * wn_dep * int(wn_dep > 0)
+x_tr += 1
+{transmit}
+""", """
+wn_pot = {w}/w_max + A_plus * (1 - {w}/w_max)**mu_plus * x_tr
+{w} = w_max * (wn_pot * int(wn_pot < 1) + int(wn_pot >= 1))
+y_tr += 1
+"""),
 )
 
 

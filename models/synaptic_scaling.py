@@ -143,7 +143,10 @@ def combine(base: Model, name: str) -> Model:
         brian2=replace(b, model=b.model + _SENSOR_MODEL,
                        on_post=b.on_post + "\n" + _SENSOR_POST + "\n",
                        initial={**b.initial, "e_act": 1.0},
-                       per_step=_SCALE_STEP + "{w} = clip({w}, 0 * w_max, w_max)\n"),
+                       per_step=_SCALE_STEP + "{w} = clip({w}, 0 * w_max, w_max)\n",
+                       post_first=None if b.post_first is None else (
+                           b.post_first[0] + _SENSOR_MODEL, b.post_first[1],
+                           b.post_first[2] + "\n" + _SENSOR_POST + "\n")),
         nest=None, no_nest_reason=NO_NEST, recorded=(*base.recorded, "e_act"))
 
 

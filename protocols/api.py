@@ -73,23 +73,34 @@ def _finish(protocol, result, options, out):
     return summary
 
 
+def _check_device(protocol, model, backend, device):
+    engine.check_device(model, backend, device)
+    if device != "runtime" and protocol.uses_simulate(model):
+        raise PlasticityError(f"--device {device}: protocol '{protocol.name}' builds its own "
+                              f"network for '{model.name}' and reads its state while it runs; "
+                              "it runs in runtime mode only")
+
+
 def run_protocol(protocol_name, model_name, set_name=None, overrides=None, backend="brian2",
-                 out=None, schedule_file=None, threads=1, progress=False):
-    """Returns (RunResult, summary dict).  Everything is validated before anything runs."""
+                 out=None, schedule_file=None, threads=1, progress=False, device="runtime"):
+    """Returns (RunResult, summary dict).  Everything is validated before anything runs.
+    ``device``: Brian2 ``runtime`` (default) or ``cpp_standalone`` (backend brian2; the
+    project is built under :func:`protocols.engine.cache_dir`)."""
     protocol, model, set_name, values, options, schedule = _prepare(
         protocol_name, model_name, set_name, overrides, backend, threads, schedule_file)
+    _check_device(protocol, model, backend, device)
     if out:
         check_writable(out)
     if protocol.uses_simulate(model):
         result = protocol.simulate(model, set_name, values, schedule, backend, progress)
     else:
         result = engine.run(model, set_name, values, schedule, backend, threads=threads,
-                            progress=progress)
+                            progress=progress, device=device)
     return result, _finish(protocol, result, options, out)
 
 
 def run_protocol_sets(protocol_name, model_name, set_names, backend="brian2", outs=None,
-                      progress=False, overrides=None):
+                      progress=False, overrides=None, device="runtime"):
     """One protocol for several parameter sets of a model (the same ``overrides`` for every
     set): on brian2 they share one simulation (:func:`protocols.engine.run_sets`).  Returns a
     list of summaries."""
@@ -98,6 +109,7 @@ def run_protocol_sets(protocol_name, model_name, set_names, backend="brian2", ou
     protocol, model, _, _, options, schedule = prepared[0]
     if protocol.uses_simulate(model):
         raise PlasticityError(f"{protocol_name}: run its parameter sets one by one")
+    _check_device(protocol, model, backend, device)
     for p in prepared[1:]:
         if [c.label for c in p[5].conditions] != [c.label for c in schedule.conditions]:
             raise PlasticityError(f"{protocol_name}: the sets build different schedules")
@@ -106,7 +118,7 @@ def run_protocol_sets(protocol_name, model_name, set_names, backend="brian2", ou
         if out:
             check_writable(out)
     results = engine.run_sets(model, [(p[2], p[3]) for p in prepared], schedule, backend,
-                              progress=progress)
+                              progress=progress, device=device)
     return [_finish(protocol, r, options, out) for r, out in zip(results, outs)]
 
 

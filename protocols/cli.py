@@ -66,7 +66,8 @@ def cmd_run(args):
     from protocols.api import run_protocol
     result, summary = run_protocol(args.protocol, args.model, args.params,
                                    _parse_sets(args.set), args.backend, args.out, args.schedule,
-                                   threads=args.threads, progress=not args.json)
+                                   threads=args.threads, progress=not args.json,
+                                   device=args.device)
     if args.json:
         print(json.dumps(summary))
     else:
@@ -108,6 +109,10 @@ def build_parser():
     r.add_argument("--schedule", default=None, help="JSON schedule (protocol spike_trains)")
     r.add_argument("--backend", default="brian2")
     r.add_argument("--threads", type=int, default=1, help="NEST threads (pynn.nest)")
+    r.add_argument("--device", default="runtime", choices=("runtime", "cpp_standalone"),
+                   help="Brian2 device (backend brian2): runtime (default) or cpp_standalone "
+                        "(compiled; built under ~/.cache/plasticity_models or "
+                        "$PLASTICITY_CACHE_DIR)")
     r.add_argument("--out", default=None, help="output NIX file")
     r.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     c = sub.add_parser("compare", help="plot NIX results together")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -87,26 +88,45 @@ def sample_times(schedule: Schedule, rec_dt: float) -> np.ndarray:
 
 
 def run(model: Model, set_name: str, values: dict, schedule: Schedule, backend: str,
-        threads: int = 1, progress: bool = False) -> RunResult:
+        threads: int = 1, progress: bool = False, device: str = "runtime") -> RunResult:
     model.check_backend(backend)
     schedule.validate()
+    check_device(model, backend, device)
     if model.readout is not None:
-        return run_sets(model, [(set_name, values)], schedule, backend, progress=progress)[0]
+        return run_sets(model, [(set_name, values)], schedule, backend, progress=progress,
+                        device=device)[0]
     w0 = initial_weights(model, values, schedule)
     if backend == "pynn.nest" and model.nest.check:
         model.nest.check(to_pynn(values))       # before anything is built
     runner = {"brian2": _run_brian2, "pynn.brian2": _run_pynn_brian2,
               "pynn.nest": _run_pynn_nest}[backend]
     t0 = time.perf_counter()
-    result = runner(model, values, schedule, w0, threads=threads, progress=progress)
+    if backend == "brian2":
+        result = runner(model, values, schedule, w0, progress=progress, device=device)
+    else:
+        result = runner(model, values, schedule, w0, threads=threads, progress=progress)
     result.wall_time_s = time.perf_counter() - t0
     result.set_name = set_name
     result.threads = threads
     return result
 
 
+def check_device(model: Model, backend: str, device: str):
+    """Refuse a Brian2 device that cannot run this model (one line, before anything runs)."""
+    if device not in DEVICES:
+        raise PlasticityError(f"unknown device '{device}' (known: {', '.join(DEVICES)})")
+    if device == "runtime":
+        return
+    if backend != "brian2":
+        raise PlasticityError(f"--device {device} applies to backend brian2 only")
+    if model.brian2.pathways:
+        raise PlasticityError(f"--device {device}: model '{model.name}' sets the delays of its "
+                              "extra pathways from values read back at run time; it runs in "
+                              "runtime mode only")
+
+
 def run_sets(model: Model, sets: list, schedule: Schedule, backend: str,
-             progress: bool = False) -> list:
+             progress: bool = False, device: str = "runtime") -> list:
     """Run one schedule for several parameter sets ``[(set_name, values), ...]``.
 
     On ``brian2`` all sets share one simulation (every set's synapses carry their own
@@ -120,6 +140,7 @@ def run_sets(model: Model, sets: list, schedule: Schedule, backend: str,
     """
     model.check_backend(backend)
     schedule.validate()
+    check_device(model, backend, device)
     readout = model.readout is not None
     if backend != "brian2" or (len(sets) == 1 and not readout):
         out = []
@@ -127,14 +148,17 @@ def run_sets(model: Model, sets: list, schedule: Schedule, backend: str,
             if readout:
                 big, groups = _expand(model, values, schedule)
                 w0 = initial_weights(model, values, big)
-                runner = _run_brian2 if backend == "brian2" else _run_pynn_brian2
                 t0 = time.perf_counter()
-                whole = runner(model, values, big, w0, progress=progress)
+                if backend == "brian2":
+                    whole = _run_brian2(model, values, big, w0, progress=progress, device=device)
+                else:
+                    whole = _run_pynn_brian2(model, values, big, w0, progress=progress)
                 r = _collapse(model, name, values, schedule, whole, np.arange(len(w0)), groups)
                 r.wall_time_s = time.perf_counter() - t0
                 out.append(r)
             else:
-                out.append(run(model, name, values, schedule, backend, progress=progress))
+                out.append(run(model, name, values, schedule, backend, progress=progress,
+                               device=device))
         return out
     n = len(schedule.conditions)
     conds, w0, blocks, groups_of = [], [], [], []
@@ -153,7 +177,8 @@ def run_sets(model: Model, sets: list, schedule: Schedule, backend: str,
                    schedule.reward)
     w0 = np.concatenate(w0)
     t0 = time.perf_counter()
-    whole = _run_brian2(model, sets[0][1], big, w0, progress=progress, blocks=blocks)
+    whole = _run_brian2(model, sets[0][1], big, w0, progress=progress, blocks=blocks,
+                        device=device)
     wall = time.perf_counter() - t0
     out = []
     for (name, values), (idx, _), groups in zip(sets, blocks, groups_of):
@@ -303,9 +328,59 @@ def _progress_run(run_fn, total_ms, progress, chunk_ms=None, label="simulating")
 
 
 # ----------------------------------------------------------------------------------------------
+# Brian2 devices
+# ----------------------------------------------------------------------------------------------
+DEVICES = ("runtime", "cpp_standalone")
+
+
+def cache_dir() -> str:
+    """Folder for generated code (``PLASTICITY_CACHE_DIR``, else ``$XDG_CACHE_HOME`` or
+    ``~/.cache``, then ``plasticity_models``): never the working directory."""
+    given = os.environ.get("PLASTICITY_CACHE_DIR")
+    if given:
+        return given
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "plasticity_models")
+
+
+@contextmanager
+def brian2_device(device: str, key: str):
+    """Run the enclosed Brian2 code on ``device``.  ``cpp_standalone``: the project is built in
+    ``cache_dir()/cpp_standalone/<key>`` (kept, so that a later run of the same model only
+    recompiles what changed; a lock serialises concurrent runs of one key); afterwards Brian2 is
+    back in runtime mode."""
+    if device == "runtime":
+        yield
+        return
+    if device not in DEVICES:
+        raise PlasticityError(f"unknown device '{device}' (known: {', '.join(DEVICES)})")
+    import fcntl
+    import brian2 as b2
+    directory = os.path.join(cache_dir(), "cpp_standalone", key)
+    os.makedirs(directory, exist_ok=True)
+    with open(directory + ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        b2.set_device("cpp_standalone", directory=directory, build_on_run=True,
+                      with_output=False)
+        try:
+            yield
+        finally:
+            b2.device.reinit()
+            b2.device.activate()
+            b2.set_device("runtime")
+
+
+# ----------------------------------------------------------------------------------------------
 # brian2 (native, runtime mode)
 # ----------------------------------------------------------------------------------------------
-def _run_brian2(model, values, schedule, w0, threads=1, progress=False, blocks=None):
+def _run_brian2(model, values, schedule, w0, threads=1, progress=False, blocks=None,
+                device="runtime"):
+    with brian2_device(device, model.name):
+        return _run_brian2_on_device(model, values, schedule, w0, progress, blocks,
+                                     device != "runtime")
+
+
+def _run_brian2_on_device(model, values, schedule, w0, progress, blocks, standalone):
     import brian2 as b2
     from models.brian2_api import set_parameters, weight_unit_name
 
@@ -322,29 +397,41 @@ def _run_brian2(model, values, schedule, w0, threads=1, progress=False, blocks=N
 
     pre, post = generator("pre"), generator("post")
     eqs, on_pre, on_post = model.brian2.render(w="w", wunit=weight_unit_name(model),
-                                               transmit="")
+                                               transmit="", post_first=True)
     syn = b2.Synapses(pre, post, model=eqs, on_pre=on_pre, on_post=on_post, dt=dt,
                       name="plastic")
+    syn._plasticity_post_first = True      # finalize sets the pathway order of that code
     syn.connect(j="i")
     set_parameters(syn, model.name, values)
-    order = np.argsort(np.asarray(syn.i[:]))     # condition k -> its synapse index order[k]
+    # condition k -> its synapse index order[k] (connect(j="i") creates them in order of i:
+    # standalone cannot read them back before the run)
+    order = np.arange(n) if standalone else np.argsort(np.asarray(syn.i[:]))
+    per_set = {}
     for idx, block_values in blocks or []:       # run_sets: per-set constants
         for name, value in model.numeric_values(block_values).items():
             if name != "w_init":
-                getattr(syn, name)[order[idx]] = value
-    syn.w[order] = w0 if model.weight_unit is None else w0 * model.weight_unit
+                per_set.setdefault(name, [None] * n)
+                for k in order[idx]:
+                    per_set[name][k] = value
+    for name, column in per_set.items():         # whole arrays: standalone sets no index arrays
+        setattr(syn, name, b2.Quantity(column) if isinstance(column[0], b2.Quantity)
+                else np.asarray(column, dtype=float))
+    w_syn = np.empty(n)
+    w_syn[order] = w0
+    syn.w = w_syn if model.weight_unit is None else w_syn * model.weight_unit
     model.brian2.finalize(syn)
     modulator = _modulator(model, syn, schedule, off)
     rec_dt = record_dt_for(schedule)
     if model.plastic:
-        mon = b2.StateMonitor(syn, list(model.recorded), record=True, dt=rec_dt * b2.ms,
-                              when="end", name="state")
+        mon = b2.StateMonitor(syn, list(model.recorded), record=np.arange(n),
+                              dt=rec_dt * b2.ms, when="end", name="state")
     else:   # per-step trace: per-spike state is read at the spike steps
-        mon = b2.StateMonitor(syn, list(model.recorded), record=True, dt=dt, when="end",
-                              name="state")
+        mon = b2.StateMonitor(syn, list(model.recorded), record=np.arange(n), dt=dt,
+                              when="end", name="state")
     net = b2.Network(pre, post, syn, mon, *modulator)
     total_ms = schedule.duration_ms + OFFSET_MS + schedule.dt_ms
-    _progress_run(lambda ms_: net.run(ms_ * b2.ms), total_ms, progress)
+    # standalone: one run (built and executed at its end), no progress bar
+    _progress_run(lambda ms_: net.run(ms_ * b2.ms), total_ms, progress and not standalone)
     w_final = np.asarray(syn.w[:] / (model.weight_unit or 1), dtype=float)[order]
     mon_t = np.asarray(mon.t / b2.ms)
     traces = {name: np.asarray(getattr(mon, name)).T[:, order] for name in model.recorded}

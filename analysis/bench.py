@@ -1,0 +1,307 @@
+"""``make bench``: the benchmark suite (issue 6).  Writes ``results/bench.json`` and
+``results/bench.md`` and prints the table.
+
+Every network run is a fresh process (``python -m analysis.bench_network``), so that peak RSS
+and construction belong to that run alone.  Per implementation and size: ``repeats`` warm runs
+(the table gives their medians), after one cold run at N_out = 10 for the implementations in
+``COLD`` (empty Cython cache / new standalone project: its extra time over the warm median is the
+one-off compile).
+
+Budget (``make bench`` under 20 minutes on the 2-core machine): 3 warm runs at N_out = 10 and
+100; at N_out = 1000 (10^6 synapses) one warm run per implementation (marked ``runs = 1``).
+pynn.brian2 runs at N_out = 10 only: PyNN 0.13's pyNN.brian2 builds an all-to-all projection in
+time quadratic in its size (Projection._convergent_connect sets every parameter per target
+neuron through Brian2 index look-ups over all synapses; measured 106 s for 10^5 synapses).
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+# (impl, threads): what each size runs; repeats per size
+CONFIGS = [("pkg.brian2", 1), ("plain.brian2", 1), ("pkg.brian2.standalone", 1),
+           ("plain.brian2.standalone", 1), ("pkg.pynn.nest", 1), ("pkg.pynn.nest", 2),
+           ("plain.nest", 1), ("plain.nest", 2), ("pkg.pynn.brian2", 1)]
+PLAN = {10: {"repeats": 3, "skip": set(), "construct_only": set()},
+        100: {"repeats": 3, "skip": {("pkg.pynn.brian2", 1)}, "construct_only": set()},
+        1000: {"repeats": 1, "skip": {("pkg.pynn.brian2", 1)}, "construct_only": set()}}
+# one-off compile measured for these (runtime Cython: a fresh cache, which costs minutes
+# per implementation; the warm runs use the user's Cython cache, filled by the cold run's code)
+COLD = ("pkg.brian2", "pkg.brian2.standalone", "plain.brian2.standalone")
+BASELINE = {"pkg.brian2": "plain.brian2", "pkg.brian2.standalone": "plain.brian2.standalone",
+            "pkg.pynn.nest": "plain.nest"}
+
+
+def _worker(impl, n_out, threads, env, build_dir=None, duration_s=10.0):
+    cmd = [sys.executable, "-m", "analysis.bench_network", "--impl", impl, "--n-out", str(n_out),
+           "--threads", str(threads), "--duration-s", str(duration_s)]
+    if build_dir:
+        cmd += ["--build-dir", build_dir]
+    t0 = time.perf_counter()
+    p = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    line = [ln for ln in p.stdout.splitlines() if ln.startswith("BENCH ")]
+    if p.returncode != 0 or not line:
+        tail = (p.stderr or p.stdout).strip().splitlines()[-1:] or ["no output"]
+        return {"error": tail[0], "impl": impl, "n_out": n_out, "threads": threads}
+    out = json.loads(line[0][6:])
+    out["wall_s"] = wall
+    return out
+
+
+def network(scratch, log):
+    rows = []
+    env = dict(os.environ, PYTHONWARNINGS="ignore", PYNEST_QUIET="1",
+               PLASTICITY_BRIAN2_TARGET="cython")
+    for n_out, plan in PLAN.items():
+        for impl, threads in CONFIGS:
+            env.pop("PLASTICITY_BENCH_CYTHON_CACHE", None)      # warm: the user's cache
+            if (impl, threads) in plan["skip"]:
+                continue
+            construct_only = (impl, threads) in plan["construct_only"]
+            build_dir = os.path.join(scratch, "standalone", impl) if "standalone" in impl \
+                else None
+            cold = None
+            if n_out == min(PLAN) and impl in COLD:
+                # cold: nothing compiled yet for this implementation
+                if build_dir:
+                    shutil.rmtree(build_dir, ignore_errors=True)
+                else:
+                    env["PLASTICITY_BENCH_CYTHON_CACHE"] = os.path.join(scratch, "cython")
+                cold = _worker(impl, n_out, threads, env, build_dir)
+            warm = [_worker(impl, n_out, threads, env, build_dir,
+                            0.0 if construct_only else 10.0)
+                    for _ in range(plan["repeats"])]
+            errors = [r["error"] for r in warm if "error" in r]
+            row = {"impl": impl, "threads": threads, "n_out": n_out, "synapses": 1000 * n_out,
+                   "runs": len(warm), "construct_only": construct_only}
+            if errors:
+                row["error"] = errors[0]
+            else:
+                med = lambda k: statistics.median(r[k] for r in warm)
+                row.update(run_s=med("run_s"), build_s=med("build_s"),
+                           teardown_s=med("teardown_s"), process_s=med("process_s"),
+                           peak_rss_bytes=max(r["peak_rss_bytes"] for r in warm),
+                           events=int(med("events")),
+                           post_rate_hz=med("post_spikes") / n_out / 10.0,
+                           run_s_all=[r["run_s"] for r in warm])
+                if "compile_s" in warm[0]:
+                    row["make_s_warm"] = med("compile_s")
+                if not construct_only:
+                    row["events_per_s"] = row["events"] / row["run_s"]
+                if cold and "error" not in cold:
+                    row["one_off_compile_s"] = cold["process_s"] - row["process_s"]
+            rows.append(row)
+            log(_row_text(row))
+    _derive(rows)
+    return rows
+
+
+def _derive(rows):
+    by = {(r["impl"], r["threads"], r["n_out"]): r for r in rows}
+    for r in rows:
+        if "error" in r:
+            continue
+        small = by.get((r["impl"], r["threads"], min(PLAN)))
+        if small and small is not r and "error" not in small:
+            r["bytes_per_synapse"] = (r["peak_rss_bytes"] - small["peak_rss_bytes"]) / \
+                                     (r["synapses"] - small["synapses"])
+        base = BASELINE.get(r["impl"])
+        b = by.get((base, r["threads"], r["n_out"])) if base else None
+        if b and "error" not in b and not r["construct_only"]:
+            r["vs_baseline_time"] = r["run_s"] / b["run_s"]
+            r["vs_baseline_per_event"] = (r["run_s"] / r["events"]) / (b["run_s"] / b["events"])
+        nest1 = by.get(("plain.nest", 1, r["n_out"]))
+        if nest1 and "error" not in nest1 and not r["construct_only"]:
+            r["vs_plain_nest_1t"] = r["run_s"] / nest1["run_s"]
+
+
+def _row_text(r):
+    if "error" in r:
+        return f"{r['impl']:24s} t={r['threads']} N={r['n_out']:5d}  ERROR {r['error']}"
+    return (f"{r['impl']:24s} t={r['threads']} N={r['n_out']:5d}  run {r.get('run_s', 0):8.2f} s"
+            f"  build {r['build_s']:7.2f} s  rss {r['peak_rss_bytes'] / 2**20:7.0f} MiB")
+
+
+def protocols_bench(log, sample=10):
+    """Batched bi_poo_1998 (every condition in one simulation) against one simulation per
+    condition; brian2 runtime, warm (a first batched run compiles), and the batched run on
+    cpp_standalone.  Per-condition: ``sample`` conditions evenly spread are run one by one;
+    their mean time times the number of conditions is the estimate (labelled as such)."""
+    os.environ.setdefault("PLASTICITY_BRIAN2_TARGET", "cython")
+    import numpy as np
+    from models import get_model
+    from protocols import engine, get_protocol
+    from protocols.schedule import Schedule
+    model = get_model("stdp_pair")
+    values = model.resolve("additive", {})
+    proto = get_protocol("bi_poo_1998")
+    schedule = proto.build(model, values, proto.resolve_options({}), None)
+    n = len(schedule.conditions)
+    engine.run(model, "additive", values, schedule, "brian2")            # warm the cache
+    t0 = time.perf_counter()
+    batched = engine.run(model, "additive", values, schedule, "brian2")
+    t_batched = time.perf_counter() - t0
+    engine.run(model, "additive", values, schedule, "brian2", device="cpp_standalone")
+    t0 = time.perf_counter()
+    standalone = engine.run(model, "additive", values, schedule, "brian2",
+                            device="cpp_standalone")
+    t_standalone = time.perf_counter() - t0
+    picks = np.unique(np.linspace(0, n - 1, sample).round().astype(int))
+    times, worst = [], 0.0
+    for k in picks:
+        one = Schedule(schedule.protocol, schedule.duration_ms, [schedule.conditions[k]],
+                       schedule.dt_ms, schedule.meta, schedule.reward)
+        t0 = time.perf_counter()
+        r = engine.run(model, "additive", values, one, "brian2")
+        times.append(time.perf_counter() - t0)
+        worst = max(worst, abs(r.w_final[0] - batched.w_final[k]))
+    per_condition = float(np.mean(times)) * n
+    out = {"protocol": "bi_poo_1998", "model": "stdp_pair", "set": "additive",
+           "conditions": n, "batched_runtime_s": t_batched,
+           "batched_standalone_warm_s": t_standalone,
+           "per_condition_mean_s": float(np.mean(times)), "per_condition_sampled": len(picks),
+           "per_condition_total_estimate_s": per_condition,
+           "speedup_batched_runtime": per_condition / t_batched,
+           "speedup_batched_standalone": per_condition / t_standalone,
+           "max_abs_w_difference_batched_vs_single": worst,
+           "max_abs_w_difference_runtime_vs_standalone":
+               float(np.max(np.abs(batched.w_final - standalone.w_final)))}
+    log(f"bi_poo_1998 batched {t_batched:.2f} s (standalone {t_standalone:.2f} s), one per "
+        f"condition {out['per_condition_mean_s']:.2f} s x {n} = {per_condition:.1f} s")
+    return out
+
+
+def reproduce_timings(results_dir):
+    """Per-job wall times recorded by the last ``make reproduce`` (summary.json), if any."""
+    path = os.path.join(results_dir, "summary.json")
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        timing = json.load(f).get("timing") or []
+    total = sum(r[4] for r in timing)
+    top = sorted(timing, key=lambda r: -r[4])[:10]
+    return {"total_s": total, "jobs": len(timing), "recorded": time.strftime(
+                "%Y-%m-%d %H:%M", time.localtime(os.path.getmtime(path))),
+            "slowest": [{"protocol": r[0], "model": r[1], "set": r[2], "backend": r[3],
+                         "wall_s": r[4]} for r in top]}
+
+
+def _fmt(x, spec):
+    return "—" if x is None else format(x, spec)
+
+
+def markdown(bench):
+    lines = ["# Benchmarks (`make bench`)", "",
+             f"Machine: {bench['machine']}. Date: {bench['date']}. Network: 1000 Poisson "
+             "inputs at 15 Hz, all-to-all `stdp_pair` additive onto N_out conductance-based LIF "
+             "neurons, 10 s simulated, dt 0.1 ms (analysis/bench_network.py).", "",
+             "run = the simulation call (standalone: the loop inside the binary), median of the "
+             "warm runs; build = construction; compile = one-off (cold minus warm process time); "
+             "events = pre spikes x N_out + post spikes x 1000; bytes/syn = extra peak RSS per "
+             "synapse against N_out = 10; ratios against the hand-written baseline on the same "
+             "engine (time, and time per event since the rules differ at coincident spikes), "
+             "and against plain NEST on 1 thread.", "",
+             "| implementation | thr | N_out | runs | run (s) | build (s) | teardown (s) | "
+             "compile (s) | events/s | post rate (Hz) | peak RSS (MiB) | bytes/syn | "
+             "vs baseline (time / per event) | vs plain NEST 1t |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in bench["network"]:
+        if "error" in r:
+            lines.append(f"| {r['impl']} | {r['threads']} | {r['n_out']} | — | error: "
+                         f"{r['error']} |||||||||")
+            continue
+        run = "construction only" if r["construct_only"] else _fmt(r.get("run_s"), ".2f")
+        vb = "—" if "vs_baseline_time" not in r else \
+            f"{r['vs_baseline_time']:.2f} / {r['vs_baseline_per_event']:.2f}"
+        lines.append(
+            f"| {r['impl']} | {r['threads']} | {r['n_out']} | {r['runs']} | {run} | "
+            f"{r['build_s']:.2f} | {r['teardown_s']:.2f} | "
+            f"{_fmt(r.get('one_off_compile_s'), '.1f')} | "
+            f"{_fmt(r.get('events_per_s') and r['events_per_s'] / 1e6, '.1f')}M | "
+            f"{'—' if r['construct_only'] else format(r['post_rate_hz'], '.0f')} | "
+            f"{r['peak_rss_bytes'] / 2**20:.0f} | {_fmt(r.get('bytes_per_synapse'), '.0f')} | "
+            f"{vb} | {_fmt(r.get('vs_plain_nest_1t'), '.2f')} |")
+    p = bench.get("protocols")
+    if p:
+        lines += ["", "## Batched protocol", "",
+                  f"`bi_poo_1998` / stdp_pair additive, {p['conditions']} conditions, brian2: "
+                  f"all in one simulation {p['batched_runtime_s']:.2f} s (runtime, warm), "
+                  f"{p['batched_standalone_warm_s']:.2f} s (cpp_standalone, warm); one "
+                  f"simulation per condition {p['per_condition_mean_s']:.2f} s each "
+                  f"(mean of {p['per_condition_sampled']} conditions), "
+                  f"{p['per_condition_total_estimate_s']:.0f} s for all (estimate). "
+                  f"Speed-up {p['speedup_batched_runtime']:.0f}x (runtime), "
+                  f"{p['speedup_batched_standalone']:.0f}x (standalone). Largest |w| "
+                  f"difference batched vs single {p['max_abs_w_difference_batched_vs_single']:.1e}"
+                  f", runtime vs standalone "
+                  f"{p['max_abs_w_difference_runtime_vs_standalone']:.1e}."]
+    rt = bench.get("reproduce")
+    if rt:
+        lines += ["", "## `make reproduce` (from its last run's summary.json, not re-run here)",
+                  "", f"{rt['jobs']} job timings recorded {rt.get('recorded', '?')} (the plan "
+                      f"of that run), {rt['total_s'] / 60:.1f} min in all. Slowest:",
+                  "", "| protocol | model | set | backend | wall (s) |", "|---|---|---|---|---|"]
+        lines += [f"| {s['protocol']} | {s['model']} | {s['set']} | {s['backend']} | "
+                  f"{s['wall_s']:.0f} |" for s in rt["slowest"]]
+    lines += ["", "pkg.pynn.brian2 runs at N_out = 10 only: PyNN 0.13's pyNN.brian2 builds an "
+              "all-to-all projection in time quadratic in its size (90 % of its build time is "
+              "Projection._convergent_connect setting each parameter per target neuron).",
+              "", f"Total time of this benchmark run: {bench['total_s'] / 60:.1f} min."]
+    return "\n".join(lines) + "\n"
+
+
+def main(out="results"):
+    import platform
+    t0 = time.perf_counter()
+    os.makedirs(out, exist_ok=True)
+    log = lambda s: print(s, flush=True)
+    scratch = tempfile.mkdtemp(prefix="plasticity-bench-")
+    try:
+        rows = network(scratch, log)
+        os.environ["PLASTICITY_CACHE_DIR"] = os.path.join(scratch, "cache")
+        prot = protocols_bench(log)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    bench = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+                        f"Python {platform.python_version()}",
+             "date": time.strftime("%Y-%m-%d %H:%M"), "network": rows, "protocols": prot,
+             "reproduce": reproduce_timings(out), "total_s": time.perf_counter() - t0}
+    tmp = os.path.join(out, "bench.json.tmp")
+    with open(tmp, "w") as f:
+        json.dump(bench, f, indent=1)
+    os.replace(tmp, os.path.join(out, "bench.json"))
+    text = markdown(bench)
+    with open(os.path.join(out, "bench.md"), "w") as f:
+        f.write(text)
+    _link_from_index(out)
+    print(text)
+    return 0
+
+
+def _link_from_index(out):
+    """Add a link to bench.md to results/index.html (written by make reproduce), once."""
+    index = os.path.join(out, "index.html")
+    if not os.path.exists(index):
+        return
+    with open(index) as f:
+        html = f.read()
+    if 'href="bench.md"' in html:
+        return
+    link = '<p><a href="bench.md">Benchmarks (make bench): bench.md, bench.json</a></p>'
+    html = html.replace("<body>", "<body>\n" + link, 1) if "<body>" in html else html + link
+    with open(index, "w") as f:
+        f.write(html)
+
+
+if __name__ == "__main__":
+    sys.exit(main(*sys.argv[1:]))

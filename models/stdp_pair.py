@@ -41,8 +41,12 @@ runs with the post pathway first (``post_first``, the order set by ``finalize``)
 potentiation then sees only the strictly earlier pre spikes by construction, and the pre pathway
 removes a post spike of the same step from ``y`` (``lastupdate == t``: the post pathway has run).
 No weight has to be remembered, so a post spike touches the same four arrays per synapse as in
-Brian2's own STDP example (measured by ``make bench``).  Both orders are checked against the
-closed form and against NEST (tests).
+Brian2's own STDP example (measured by ``make bench``).  Both orders give the same weights
+(checked against each other, the closed form and NEST in the tests).  They differ in one thing
+only: the weight a pre spike transmits in a step that also has a post spike.  With the post
+pathway first it includes that step's potentiation (NEST's order: potentiation, depression,
+then transmission); with Brian2's order (PyNN) it does not.  This matters only where the
+transmitted weight drives a neuron (network protocols), not for imposed spikes.
 
 NEST applies post-spike potentiation lazily, at the next pre spike.  The pyNN.nest runner adds one
 flush pre spike 50 tau_minus after the end of the schedule so that the reported weight includes

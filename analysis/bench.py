@@ -295,7 +295,7 @@ def _link_from_index(out):
         return
     with open(index) as f:
         html = f.read()
-    if 'href="bench.md"' in html:
+    if "href='bench.md'" in html or 'href="bench.md"' in html:
         return
     link = '<p><a href="bench.md">Benchmarks (make bench): bench.md, bench.json</a></p>'
     html = html.replace("<body>", "<body>\n" + link, 1) if "<body>" in html else html + link

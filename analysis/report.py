@@ -396,6 +396,8 @@ def _write_html(out, rows, lit, figs, timing, demo_rows=(), experiments=()):
          "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #bbb;"
          "padding:3px 6px}img{max-width:100%}</style></head><body>",
          "<h1>Plasticity model collection: reproduced protocols</h1>",
+         "<p><a href='bench.md'>Benchmarks</a> (<code>make bench</code>: bench.md, "
+         "bench.json; written when the benchmark has run)</p>",
          "<p>Δw % = 100·(w_final/w_initial − 1). NMSE = mean(((model − data)/sem)²) over the "
          "data points named; Bi &amp; Poo 1998 has no error bars (NMSE –, RMSE in "
          "percentage points). Model values at data points come from conditions built at those "

@@ -22,29 +22,41 @@ def make_synapses(model_name, source, target, params=None, transmit="", connect=
     synapse (as in Brian2's own STDP example): less memory per synapse and faster updates in
     large networks (``make bench``), but no per-synapse values (``S.namespace['tau_plus']``
     instead of ``S.tau_plus``).  Default: per-synapse constants."""
-    import brian2 as b2
     model = get_model(model_name)
     if not model.brian2.model:
         raise PlasticityError(f"model '{model_name}' needs its own neuron: run it through its "
                               "protocols (protocols/clopath_runner.py builds the network)")
     values = model.resolve(params, overrides)
-    namespace = {"w_init": values["w_init"]}
+    constants = None
     if shared:
         constants = {k: v for k, v in model.numeric_values(values).items() if k != "w_init"}
-        eqs, on_pre, on_post, ns = model.brian2.render_shared(
-            constants, w="w", wunit=weight_unit_name(model), transmit=transmit,
-            post_first=True)
-        namespace.update(ns)
-    else:
-        eqs, on_pre, on_post = model.brian2.render(w="w", wunit=weight_unit_name(model),
-                                                   transmit=transmit, post_first=True)
-    syn = b2.Synapses(source, target, model=eqs, on_pre=on_pre, on_post=on_post,
-                      namespace=namespace)
-    syn._plasticity_shared = shared
-    syn._plasticity_post_first = True       # finalize (set_parameters) sets the pathway order
+    syn = plastic_synapses(model, source, target, transmit=transmit, shared=constants,
+                           namespace={"w_init": values["w_init"]})
     if connect is not None:
         syn.connect(**connect) if isinstance(connect, dict) else syn.connect(connect)
         set_parameters(syn, model_name, values)
+    return syn
+
+
+def plastic_synapses(model, source, target, transmit="", shared=None, namespace=None,
+                     **synapses_kwargs):
+    """The ``brian2.Synapses`` of ``model`` as this package creates them: with the model's
+    post-pathway-first code where it has one (``Brian2Equations.post_first``; ``finalize``, run by
+    :func:`set_parameters`, sets that order).  ``shared``: {name: value} constants that become
+    namespace constants (``Brian2Equations.render_shared``) instead of per-synapse arrays."""
+    import brian2 as b2
+    wunit = weight_unit_name(model)
+    if shared is not None:
+        eqs, on_pre, on_post, ns = model.brian2.render_shared(
+            shared, w="w", wunit=wunit, transmit=transmit, post_first=True)
+        namespace = {**(namespace or {}), **ns}
+    else:
+        eqs, on_pre, on_post = model.brian2.render(w="w", wunit=wunit, transmit=transmit,
+                                                   post_first=True)
+    syn = b2.Synapses(source, target, model=eqs, on_pre=on_pre, on_post=on_post,
+                      namespace=namespace, **synapses_kwargs)
+    syn._plasticity_shared = shared is not None
+    syn._plasticity_post_first = True
     return syn
 
 

@@ -65,16 +65,7 @@ import brian2
 from .core import Brian2Equations, Model, NestMapping
 from . import stdp_pair
 
-_STATE = """
-{w} : {wunit}
-w_max : {wunit} (constant)
-A_plus : 1 (constant)
-A_minus : 1 (constant)
-mu_plus : 1 (constant)
-mu_minus : 1 (constant)
-tau_plus : second (constant)
-tau_minus : second (constant)
-t_lastpre : second
+_STATE = stdp_pair.DECLARATIONS + """t_lastpre : second
 t_prevpre : second
 t_lastpost : second
 w_before_dep : {wunit}

@@ -126,8 +126,8 @@ def _cross_check(values, model_name):
                               f"[0, w_max = {values['w_max']!r}]")
 
 
-BRIAN2 = Brian2Equations(
-    model="""
+# the weight and the per-synapse constants (also declared by the nearest-neighbour rules)
+DECLARATIONS = """
 {w} : {wunit}
 w_max : {wunit} (constant)
 A_plus : 1 (constant)
@@ -136,10 +136,13 @@ mu_plus : 1 (constant)
 mu_minus : 1 (constant)
 tau_plus : second (constant)
 tau_minus : second (constant)
-dx_tr/dt = -x_tr / tau_plus : 1 (event-driven)
+"""
+_TRACES = """dx_tr/dt = -x_tr / tau_plus : 1 (event-driven)
 dy_tr/dt = -y_tr / tau_minus : 1 (event-driven)
-w_before_dep : {wunit}
-""",
+"""
+
+BRIAN2 = Brian2Equations(
+    model=DECLARATIONS + _TRACES + "w_before_dep : {wunit}\n",
     on_pre="""
 w_before_dep = {w}
 wn_dep = {w}/w_max - A_minus * ({w}/w_max)**mu_minus * y_tr
@@ -161,18 +164,7 @@ y_tr += 1
     initial={"x_tr": 0.0, "y_tr": 0.0, "lastupdate": -1e9 * brian2.second},
     efficacy="{w}",
     literal=("mu_plus", "mu_minus"),
-    post_first=("""
-{w} : {wunit}
-w_max : {wunit} (constant)
-A_plus : 1 (constant)
-A_minus : 1 (constant)
-mu_plus : 1 (constant)
-mu_minus : 1 (constant)
-tau_plus : second (constant)
-tau_minus : second (constant)
-dx_tr/dt = -x_tr / tau_plus : 1 (event-driven)
-dy_tr/dt = -y_tr / tau_minus : 1 (event-driven)
-""", """
+    post_first=(DECLARATIONS + _TRACES, """
 wn_dep = {w}/w_max - A_minus * ({w}/w_max)**mu_minus * (y_tr - int(lastupdate == t))
 {w} = w_max * wn_dep * int(wn_dep > 0)
 x_tr += 1

@@ -113,8 +113,7 @@ def run(model: Model, set_name: str, values: dict, schedule: Schedule, backend: 
 
 def check_device(model: Model, backend: str, device: str):
     """Refuse a Brian2 device that cannot run this model (one line, before anything runs)."""
-    if device not in DEVICES:
-        raise PlasticityError(f"unknown device '{device}' (known: {', '.join(DEVICES)})")
+    _check_device_name(device)
     if device == "runtime":
         return
     if backend != "brian2":
@@ -333,6 +332,11 @@ def _progress_run(run_fn, total_ms, progress, chunk_ms=None, label="simulating")
 DEVICES = ("runtime", "cpp_standalone")
 
 
+def _check_device_name(device: str):
+    if device not in DEVICES:
+        raise PlasticityError(f"unknown device '{device}' (known: {', '.join(DEVICES)})")
+
+
 def cache_dir() -> str:
     """Folder for generated code (``PLASTICITY_CACHE_DIR``, else ``$XDG_CACHE_HOME`` or
     ``~/.cache``, then ``plasticity_models``): never the working directory."""
@@ -349,11 +353,10 @@ def brian2_device(device: str, key: str):
     ``cache_dir()/cpp_standalone/<key>`` (kept, so that a later run of the same model only
     recompiles what changed; a lock serialises concurrent runs of one key); afterwards Brian2 is
     back in runtime mode."""
+    _check_device_name(device)
     if device == "runtime":
         yield
         return
-    if device not in DEVICES:
-        raise PlasticityError(f"unknown device '{device}' (known: {', '.join(DEVICES)})")
     import fcntl
     import brian2 as b2
     directory = os.path.join(cache_dir(), "cpp_standalone", key)
@@ -382,7 +385,7 @@ def _run_brian2(model, values, schedule, w0, threads=1, progress=False, blocks=N
 
 def _run_brian2_on_device(model, values, schedule, w0, progress, blocks, standalone):
     import brian2 as b2
-    from models.brian2_api import set_parameters, weight_unit_name
+    from models.brian2_api import plastic_synapses, set_parameters
 
     dt = schedule.dt_ms * b2.ms
     n = len(schedule.conditions)
@@ -396,11 +399,7 @@ def _run_brian2_on_device(model, values, schedule, w0, progress, blocks, standal
         return b2.SpikeGeneratorGroup(n, idx, t * dt, dt=dt, name=f"{role}_spikes")
 
     pre, post = generator("pre"), generator("post")
-    eqs, on_pre, on_post = model.brian2.render(w="w", wunit=weight_unit_name(model),
-                                               transmit="", post_first=True)
-    syn = b2.Synapses(pre, post, model=eqs, on_pre=on_pre, on_post=on_post, dt=dt,
-                      name="plastic")
-    syn._plasticity_post_first = True      # finalize sets the pathway order of that code
+    syn = plastic_synapses(model, pre, post, dt=dt, name="plastic")
     syn.connect(j="i")
     set_parameters(syn, model.name, values)
     # condition k -> its synapse index order[k] (connect(j="i") creates them in order of i:

@@ -60,7 +60,7 @@ def simulate(model, set_name, values, schedule, backend, progress=False):
                               "by 1200 Poisson inputs; the scaling rule's pynn.brian2 parity is "
                               "tested on imposed spike trains)")
     import brian2 as b2
-    from models.brian2_api import set_parameters
+    from models.brian2_api import plastic_synapses, set_parameters
     from .engine import network_result, run_sampled
 
     p = schedule.meta
@@ -79,10 +79,7 @@ dgi/dt = -gi / tau_inh : 1
     post.v = p["V_rest_mV"] * b2.mV
     exc = b2.PoissonGroup(p["N_exc"], p["rates_hz"][0] * b2.Hz, dt=dt, name="exc_inputs")
     inh = b2.PoissonGroup(p["N_inh"], p["rate_inh_hz"] * b2.Hz, dt=dt, name="inh_inputs")
-    eq, on_pre, on_post = model.brian2.render(w="w", wunit="1", transmit="ge_post += w",
-                                               post_first=True)
-    syn = b2.Synapses(exc, post, model=eq, on_pre=on_pre, on_post=on_post, dt=dt, name="plastic")
-    syn._plasticity_post_first = True      # set_parameters (finalize) sets the pathway order
+    syn = plastic_synapses(model, exc, post, transmit="ge_post += w", dt=dt, name="plastic")
     syn.connect()
     set_parameters(syn, model.name, values)
     w0 = magnitude(values["w_init"], None) * (0.5 + rng.random(p["N_exc"]))

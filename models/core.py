@@ -14,9 +14,32 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
-import brian2
-from brian2 import Quantity, Unit, get_dimensions
-from brian2.units.fundamentalunits import DIMENSIONLESS
+
+
+def _import_brian2():
+    """Import Brian2 without its import-time console note on the size of its Cython cache
+    ("Cache size for target 'cython': ... MB", logged at INFO once the cache passes 1 GB): on
+    the console it would be a second line on every one-line error of the command line.  Anything
+    else Brian2 prints while importing is passed on; its console handler writes to stderr after."""
+    import contextlib
+    import io
+    import sys
+    if "brian2" in sys.modules:
+        return
+    captured = io.StringIO()
+    with contextlib.redirect_stderr(captured):
+        import brian2  # noqa: F401
+    from brian2.utils.logger import BrianLogger
+    if BrianLogger.console_handler is not None:
+        BrianLogger.console_handler.setStream(sys.stderr)   # it took the captured stream
+    sys.stderr.write(re.sub(r"INFO\s+Cache size for target .*?\[brian2\]\n?", "",
+                            captured.getvalue(), flags=re.S))
+
+
+_import_brian2()
+import brian2  # noqa: E402
+from brian2 import Quantity, Unit, get_dimensions  # noqa: E402
+from brian2.units.fundamentalunits import DIMENSIONLESS  # noqa: E402
 
 # Brian2 code generation for every run: "cython" (Brian2's default: compiled once per code object,
 # ~25 s each, then cached) or "numpy" (no compilation; as fast or faster for short runs, slower

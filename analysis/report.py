@@ -99,41 +99,184 @@ def plan(backends=None):
     return jobs
 
 
-def reproduce(out="results", backends=None, resume=False):
+# network protocols first: the longest jobs, so that the workers finish together (used only when
+# no earlier run's timings are known; see _job_order)
+_LONG_FIRST = ("izhikevich_2007_network", "sjostrom_2001", "homeostatic_scaling", "song_2000",
+               "vogels_2011")
+
+
+def job_device(job, device):
+    """The Brian2 device a ``reproduce`` job runs on: ``device`` for brian2 jobs whose protocol
+    and model support it (the results equal runtime mode's to rounding: tests/
+    test_performance_options.py), else runtime."""
+    from protocols import engine
+    from protocols.api import _check_device
+    from models.core import PlasticityError
+    pname, mname, _, backend, _ = job
+    if device == "runtime" or backend != "brian2":
+        return "runtime"
+    try:
+        _check_device(PROTOCOLS[pname], MODELS[mname], backend, device)
+    except PlasticityError:
+        return "runtime"
+    engine._check_device_name(device)
+    return device
+
+
+def _job_key(job):
+    pname, mname, sets, backend, _ = job
+    return f"{pname}|{mname}|{','.join(sets)}|{backend}"
+
+
+def _job_order(jobs, known):
+    """Longest first: by the last recorded wall time of each job where known, else the network
+    protocols first, then plan order."""
+    def cost(k):
+        job = jobs[k]
+        if _job_key(job) in known:
+            return (0, -known[_job_key(job)], k)
+        rank = _LONG_FIRST.index(job[0]) if job[0] in _LONG_FIRST else len(_LONG_FIRST)
+        return (1, rank, k)
+    return sorted(range(len(jobs)), key=cost)
+
+
+def _run_job(job, paths, device, conn):
+    """One reproduce job in its own process: sends (wall seconds, None) or (None, message)."""
+    import time
+    from models.core import PlasticityError
+    from protocols.api import run_protocol_sets
+    pname, mname, sets, backend, overrides = job
+    try:
+        t0 = time.perf_counter()
+        if PROTOCOLS[pname].uses_simulate(MODELS[mname]):
+            for s, path in zip(sets, paths):
+                run_protocol(pname, mname, s, overrides, backend, out=path, device=device)
+        else:
+            run_protocol_sets(pname, mname, list(sets), backend, outs=paths,
+                              overrides=overrides, device=device)
+        conn.send((time.perf_counter() - t0, None))
+    except PlasticityError as err:
+        conn.send((None, str(err)))
+    except BaseException as err:                 # reported by the parent in one line
+        msg = str(err).splitlines()[0] if str(err) else ""
+        conn.send((None, f"internal error: {type(err).__name__}: {msg}"))
+    finally:
+        conn.close()
+
+
+def _caches_empty():
+    """True when no compiled Brian2 code exists (Cython cache and this package's standalone
+    projects): the run measures cold (compile included) timings."""
+    import glob
+    from brian2 import prefs
+    from protocols.engine import cache_dir
+    cython = prefs.codegen.runtime.cython.cache_dir or os.path.join(
+        os.path.expanduser("~"), ".cython", "brian_extensions")
+    compiled = glob.glob(os.path.join(cython, "*.so")) + glob.glob(
+        os.path.join(cache_dir(), "cpp_standalone", "*", "main"))
+    return not compiled
+
+
+def reproduce(out="results", backends=None, resume=False, device="cpp_standalone",
+              workers=None):
     """Run the plan, then write the report.  ``resume``: keep the NIX files of jobs that an
-    earlier (interrupted) run completed (a job's files are written only when it finished)."""
-    import gc
+    earlier (interrupted) run completed (a job's files are written only when it finished).
+    ``device``: Brian2 device of the brian2 jobs that support it (:func:`job_device`);
+    ``workers``: jobs run at once, each in its own process (default: one per core)."""
+    import multiprocessing as mp
+    import time
+    from multiprocessing.connection import wait
     from tqdm import tqdm
     from models.core import BACKENDS, PlasticityError
-    from protocols.api import run_protocol_sets
+    from protocols import engine
     for b in backends or []:
         if b not in BACKENDS:
             raise PlasticityError(f"unknown backend '{b}' (known: {', '.join(BACKENDS)})")
+    engine._check_device_name(device)
+    workers = (os.cpu_count() or 1) if workers is None else int(workers)
+    if workers < 1:
+        raise PlasticityError(f"reproduce: --workers must be at least 1, not {workers}")
     nix_dir, fig_dir = os.path.join(out, "nix"), os.path.join(out, "figures")
     os.makedirs(nix_dir, exist_ok=True)
     os.makedirs(fig_dir, exist_ok=True)
-    files = {}
-    for pname, mname, sets, b, overrides in tqdm(plan(backends), desc="reproduce", unit="job"):
+    timings_path = os.path.join(out, "timings.json")
+    history = _load_timings(timings_path)
+    cold = _caches_empty()
+    jobs = plan(backends)
+    files, todo = {}, []
+    for job in jobs:
+        pname, mname, sets, b, _ = job
         paths = [os.path.join(nix_dir, f"{pname}__{mname}__{s}__{b}.nix") for s in sets]
         files.update({(pname, mname, s, b): path for s, path in zip(sets, paths)})
-        if resume and all(os.path.exists(p) for p in paths):
-            continue
-        # one process runs every job: objects that earlier jobs leave alive would otherwise be
-        # traversed by every garbage collection of the later ones (measured: 3/4 of the
-        # Izhikevich network's run time went to gc late in a full run)
-        gc.unfreeze()
-        gc.collect()
-        gc.freeze()
-        if PROTOCOLS[pname].uses_simulate(MODELS[mname]):
-            for s, path in zip(sets, paths):
-                run_protocol(pname, mname, s, overrides, b, out=path)
-        else:
-            run_protocol_sets(pname, mname, list(sets), b, outs=paths, overrides=overrides)
+        if not (resume and all(os.path.exists(p) for p in paths)):
+            todo.append((job, paths))
+    known = {}
+    for run in history:
+        known.update({j["key"]: j["wall_s"] for j in run["jobs"]})
+    order = _job_order([j for j, _ in todo], known)
+    # fork: each job gets a fresh copy of this (light) process, so no job sees another's
+    # Brian2 objects, NEST kernel or garbage; forked from the main thread only
+    ctx = mp.get_context("fork")
+    running, done = {}, []
+    t_start = time.perf_counter()
+    bar = tqdm(total=len(todo), desc=f"reproduce ({workers} workers)", unit="job")
+    try:
+        while order or running:
+            while order and len(running) < workers:
+                job, paths = todo[order.pop(0)]
+                dev = job_device(job, device)
+                recv, send = ctx.Pipe(duplex=False)
+                proc = ctx.Process(target=_run_job, args=(job, paths, dev, send), daemon=True)
+                proc.start()
+                send.close()
+                running[recv] = (proc, job, dev)
+            for recv in wait(list(running)):
+                proc, job, dev = running.pop(recv)
+                try:
+                    wall, err = recv.recv()
+                except EOFError:
+                    wall, err = None, None
+                proc.join()
+                if wall is None:
+                    err = err or f"its process ended with exit code {proc.exitcode}"
+                    raise PlasticityError(f"reproduce: {job[0]} / {job[1]} / "
+                                          f"{','.join(job[2])} / {job[3]}: {err}")
+                done.append({"key": _job_key(job), "protocol": job[0], "model": job[1],
+                             "sets": list(job[2]), "backend": job[3], "device": dev,
+                             "wall_s": wall})
+                bar.update(1)
+    finally:
+        bar.close()
+        for proc, _, _ in running.values():
+            proc.terminate()
+    if backends is None and not resume and done:        # a complete run of the whole plan
+        _save_timings(timings_path, history, {
+            "date": time.strftime("%Y-%m-%d %H:%M"), "caches": "cold" if cold else "warm",
+            "workers": workers, "device": device, "cores": os.cpu_count(),
+            "wall_s": time.perf_counter() - t_start, "jobs": done})
     demos = None
     if backends is None or "brian2" in backends:
         demos = run_rate_demos()
-    write_report(out, files, demos)
+    write_report(out, files, demos, workers)
     print(f"wrote {os.path.join(out, 'index.html')}")
+
+
+def _load_timings(path):
+    try:
+        with open(path) as f:
+            runs = json.load(f)["runs"]
+        return [r for r in runs if isinstance(r, dict) and isinstance(r.get("jobs"), list)]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+
+
+def _save_timings(path, history, run):
+    """Keep the latest cold and the latest warm complete run (``make bench`` reports both)."""
+    kept = [r for r in history if r.get("caches") != run["caches"]] + [run]
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump({"runs": kept}, f, indent=1)
+    os.replace(tmp, path)
 
 
 def run_rate_demos():
@@ -195,9 +338,22 @@ def _preferred(per_b):
             return b, per_b[b]
 
 
-def write_report(out, files, demos=None):
+def load_results(paths, workers=None):
+    """``load_result`` for each path, in ``workers`` processes (reading a NIX file through Neo
+    costs about 2 s, mostly HDF5 property reads: 113 files took 228 s in one process)."""
+    import multiprocessing as mp
+    workers = (os.cpu_count() or 1) if workers is None else int(workers)
+    paths = list(paths)
+    if workers <= 1 or len(paths) < 2:
+        return [load_result(p) for p in paths]
+    # forked here, from the main thread, before the pool starts its helper threads
+    with mp.get_context("fork").Pool(min(workers, len(paths))) as pool:
+        return pool.map(load_result, paths, chunksize=1)
+
+
+def write_report(out, files, demos=None, workers=None):
     datasets = load_datasets()
-    loaded = {k: load_result(v) for k, v in files.items()}
+    loaded = dict(zip(files, load_results(files.values(), workers)))
     groups = {}
     for (p, m, s, b), r in loaded.items():
         groups.setdefault((p, m, s), {})[b] = r

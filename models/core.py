@@ -317,9 +317,17 @@ class Brian2Equations:
         changing per-synapse constants (delays are re-read)."""
         if getattr(syn, "_plasticity_post_first", False) and self.post_first:
             syn.post.order = syn.pre.order - 1      # the post pathway runs first
+        from brian2.devices.device import RuntimeDevice, get_device
+        standalone = not isinstance(get_device(), RuntimeDevice)
         for name, (_, delay) in self.pathways.items():
-            # relative to the transmission pathway: the synapse sees a pre spike at t + delay
-            getattr(syn, name).delay = syn.pre.delay[:] + getattr(syn, delay)[:]
+            # relative to the transmission pathway: the synapse sees a pre spike at t + delay.
+            # cpp_standalone cannot read values back before the run: there the expression is
+            # evaluated in the generated code, and the transmission pathway has no delay (this
+            # package's Brian2 engine and make_synapses never give it one)
+            if standalone:
+                getattr(syn, name).delay = delay
+            else:
+                getattr(syn, name).delay = syn.pre.delay[:] + getattr(syn, delay)[:]
         if self.update_after_synapses:
             syn.state_updater.when = "after_synapses"
         if self.per_step and not any(o.name == f"{syn.name}_per_step"

@@ -48,7 +48,7 @@ def _prepare(protocol_name, model_name, set_name, overrides, backend, threads, s
     values = model.resolve(set_name, params)
     options = protocol.resolve_options(opt_given)
     if schedule_file and not protocol.needs_schedule_file:
-        raise PlasticityError(f"--schedule is only used by protocol 'spike_trains'")
+        raise PlasticityError("--schedule is only used by protocol 'spike_trains'")
     schedule = protocol.build(model, values, options, schedule_file)
     if "synapses" in run_opts:
         schedule.meta["synapses_per_state"] = run_opts["synapses"]
@@ -75,10 +75,10 @@ def _finish(protocol, result, options, out):
 
 def _check_device(protocol, model, backend, device):
     engine.check_device(model, backend, device)
-    if device != "runtime" and protocol.uses_simulate(model):
+    if device != "runtime" and protocol.uses_simulate(model) and not protocol.standalone:
         raise PlasticityError(f"--device {device}: protocol '{protocol.name}' builds its own "
-                              f"network for '{model.name}' and reads its state while it runs; "
-                              "it runs in runtime mode only")
+                              f"network for '{model.name}', which runs in runtime mode only "
+                              "(see the protocol's documentation)")
 
 
 def run_protocol(protocol_name, model_name, set_name=None, overrides=None, backend="brian2",
@@ -92,11 +92,19 @@ def run_protocol(protocol_name, model_name, set_name=None, overrides=None, backe
     if out:
         check_writable(out)
     if protocol.uses_simulate(model):
-        result = protocol.simulate(model, set_name, values, schedule, backend, progress)
+        with engine.brian2_device(device, f"{protocol.name}__{model.name}"):
+            result = protocol.simulate(model, set_name, values, schedule, backend, progress)
     else:
         result = engine.run(model, set_name, values, schedule, backend, threads=threads,
                             progress=progress, device=device)
+    _note_device(result, device)
     return result, _finish(protocol, result, options, out)
+
+
+def _note_device(result, device):
+    """Provenance: the Brian2 device goes with the simulator versions (NIX annotations)."""
+    if result.backend == "brian2":
+        result.simulator_versions = {**result.simulator_versions, "brian2_device": device}
 
 
 def run_protocol_sets(protocol_name, model_name, set_names, backend="brian2", outs=None,
@@ -119,6 +127,8 @@ def run_protocol_sets(protocol_name, model_name, set_names, backend="brian2", ou
             check_writable(out)
     results = engine.run_sets(model, [(p[2], p[3]) for p in prepared], schedule, backend,
                               progress=progress, device=device)
+    for r in results:
+        _note_device(r, device)
     return [_finish(protocol, r, options, out) for r, out in zip(results, outs)]
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from typing import Callable
 
@@ -47,6 +47,9 @@ class Protocol:
     # progress) -> RunResult, instead of the imposed-spike engine
     simulate: Callable | None = None
     simulate_for: tuple | None = None    # families that use ``simulate`` (None: all)
+    # ``simulate`` runs its Brian2 network on either device (it records with monitors and
+    # reads state only after the run): ``--device cpp_standalone`` applies
+    standalone: bool = False
 
     def uses_simulate(self, model: Model) -> bool:
         return self.simulate is not None and (self.simulate_for is None

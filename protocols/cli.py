@@ -32,7 +32,7 @@ def _parse_sets(items):
 
 def cmd_list(args):
     from models import MODELS
-    from models.core import BACKENDS, unit_string
+    from models.core import BACKENDS
     from protocols import PROTOCOLS
     width = max(len(m) for m in MODELS) + 1
     print("Models (parameter sets):")
@@ -91,7 +91,8 @@ def cmd_compare(args):
 
 def cmd_reproduce(args):
     from analysis.report import reproduce
-    reproduce(args.out, backends=args.backend or None, resume=args.resume)
+    reproduce(args.out, backends=args.backend or None, resume=args.resume, device=args.device,
+              workers=args.workers)
     return 0
 
 
@@ -123,6 +124,12 @@ def build_parser():
     rp.add_argument("--out", default="results")
     rp.add_argument("--resume", action="store_true",
                     help="keep the NIX files of jobs an interrupted run completed")
+    rp.add_argument("--device", default="cpp_standalone", choices=("runtime", "cpp_standalone"),
+                    help="Brian2 device of the brian2 jobs that support it (default "
+                         "cpp_standalone: same results as runtime, faster); the others run in "
+                         "runtime mode")
+    rp.add_argument("--workers", type=int, default=None,
+                    help="jobs run at once, each in its own process (default: one per core)")
     return p
 
 

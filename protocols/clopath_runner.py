@@ -147,14 +147,14 @@ def _run_brian2(model, values, schedule):
     force = b2.Synapses(forcer, neuron, on_pre="force_post = 1", dt=step)
     force.connect(j="i")
     syn = b2.Synapses(pre, neuron, SYN_EQS, on_pre=SYN_PRE.format(um=um), dt=step, namespace=ns)
-    syn.connect(j="i")
+    syn.connect(i=np.arange(n), j=np.arange(n))
     # end of each step: potentiation (reads the delayed u_bar_plus), then the delay line shifts
     syn.run_regularly(SYN_STEP.format(up=up), when="end", order=-2)
     if shift:
         neuron.run_regularly(shift, when="end", order=-1)
     syn.w = float(values["w_init"])
     rec_dt = record_dt_for(schedule)
-    mon = b2.StateMonitor(syn, "w", record=True, dt=rec_dt * ms, when="end", order=1)
+    mon = b2.StateMonitor(syn, "w", record=np.arange(n), dt=rec_dt * ms, when="end", order=1)
     spikes = b2.SpikeMonitor(neuron)
     net = b2.Network(neuron, pre, forcer, force, syn, mon, spikes)
     net.run((schedule.duration_ms + OFFSET_MS + schedule.dt_ms) * ms, namespace={})
@@ -227,7 +227,7 @@ def _run_nest(model, values, schedule):
     syn = sim.native_synapse_type("clopath_synapse")(
         weight=float(values["w_init"]), delay=h, tau_x=magnitude(values["tau_x"], ms),
         Wmin=float(values["w_min"]), Wmax=float(values["w_max"]))
-    proj = sim.Projection(parrots, cells, one, syn)
+    sim.Projection(parrots, cells, one, syn)
     cells.record("spikes")
     clamped = [k for k, vc in enumerate(_clamps(schedule)) if vc is not None]
     if clamped:

@@ -12,6 +12,10 @@ presynaptic calcium transients alone; rate rules: a rate neuron driven by the in
 The first pulse is at 100 ms; every condition runs in the same simulation, whose length is set
 by the lowest frequency (1800 s at 0.5 Hz).  ``kind = curve`` for all conditions;
 ``freq_hz`` is the protocol variable.
+
+Devices: Graupner–Brunel runs on either Brian2 device.  The rate rules run through
+``models.rate.simulate_rates``, which picks Brian2's runtime code objects itself (numpy or
+Cython, 10 ms Euler steps; about 10 s here), so ``--device cpp_standalone`` is refused for them.
 """
 import numpy as np
 

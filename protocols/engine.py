@@ -18,13 +18,14 @@ All conditions run in one simulation as independent synapses.
 from __future__ import annotations
 
 import os
+import re
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from models.core import Model, PlasticityError, magnitude, to_pynn, unit_string
+from models.core import Model, PlasticityError, magnitude, to_pynn
 from .schedule import Schedule
 
 OFFSET_MS = 1.0
@@ -118,10 +119,6 @@ def check_device(model: Model, backend: str, device: str):
         return
     if backend != "brian2":
         raise PlasticityError(f"--device {device} applies to backend brian2 only")
-    if model.brian2.pathways:
-        raise PlasticityError(f"--device {device}: model '{model.name}' sets the delays of its "
-                              "extra pathways from values read back at run time; it runs in "
-                              "runtime mode only")
 
 
 def run_sets(model: Model, sets: list, schedule: Schedule, backend: str,
@@ -159,7 +156,6 @@ def run_sets(model: Model, sets: list, schedule: Schedule, backend: str,
                 out.append(run(model, name, values, schedule, backend, progress=progress,
                                device=device))
         return out
-    n = len(schedule.conditions)
     conds, w0, blocks, groups_of = [], [], [], []
     for k, (_, values) in enumerate(sets):
         if readout:
@@ -296,17 +292,24 @@ def network_result(model, set_name, values, schedule, w_initial, w_final, times_
     return r
 
 
-def run_sampled(net, chunk_ms, n_chunks, sample, progress=False, before=None):
-    """Run a Brian2 network for ``n_chunks`` chunks of ``chunk_ms``: ``before(k)`` (optional)
-    before chunk k, ``sample(k)`` after it (network protocols read their state between chunks).
-    Returns the wall time in seconds."""
+def standalone_active() -> bool:
+    """True inside ``brian2_device("cpp_standalone", ...)``."""
+    import brian2 as b2
+    from brian2.devices.device import RuntimeDevice
+    return not isinstance(b2.get_device(), RuntimeDevice)
+
+
+def run_network(net, duration_ms, progress=False):
+    """Run a protocol's own Brian2 network for ``duration_ms`` on the active device.  Network
+    protocols record with monitors and read their state only after this call, so the same code
+    runs in runtime mode and in cpp_standalone (where the call generates, compiles and runs the
+    project).  Returns the wall time in seconds (standalone: including the build)."""
     import brian2 as b2
     t0 = time.perf_counter()
-    for k in range(n_chunks):
-        if before is not None:
-            before(k)
-        _progress_run(lambda ms_: net.run(ms_ * b2.ms), chunk_ms, progress and k == 0)
-        sample(k)
+    if standalone_active():
+        net.run(duration_ms * b2.ms)
+    else:
+        _progress_run(lambda ms_: net.run(ms_ * b2.ms), duration_ms, progress)
     return time.perf_counter() - t0
 
 
@@ -378,7 +381,10 @@ def brian2_device(device: str, key: str):
 # ----------------------------------------------------------------------------------------------
 def _run_brian2(model, values, schedule, w0, threads=1, progress=False, blocks=None,
                 device="runtime"):
-    with brian2_device(device, model.name):
+    # one standalone project per protocol and model: jobs of one model in different protocols
+    # neither recompile each other's project nor wait for its lock
+    key = re.sub(r"[^A-Za-z0-9_]", "_", f"{schedule.protocol}__{model.name}")
+    with brian2_device(device, key):
         return _run_brian2_on_device(model, values, schedule, w0, progress, blocks,
                                      device != "runtime")
 
@@ -596,7 +602,7 @@ def _run_pynn_nest(model, values, schedule, w0, threads=1, progress=False):
     elif len(schedule.reward):
         raise PlasticityError(f"model '{model.name}' has no reward input, but the schedule has "
                               "reward spikes")
-    proj = sim.Projection(pre, post, sim.OneToOneConnector(), syn_type, receptor_type=PLASTIC)
+    sim.Projection(pre, post, sim.OneToOneConnector(), syn_type, receptor_type=PLASTIC)
     table = {t.name: t for t in model.nest.table}
     w_scale = table["weight"].forward({"weight": 1.0})     # PyNN unit -> NEST unit
     to_pynn_w = to_pynn({"w": (1.0 if model.weight_unit is None else 1.0 * model.weight_unit)})["w"]

@@ -45,6 +45,9 @@ def build(model, values, options, schedule_file=None):
     rates = parse_hz_list(options["rates_hz"], "homeostatic_scaling", "rates_hz", "input rates",
                           1000.0)
     phase_s, bin_s = float(options["phase_s"]), float(options["bin_s"])
+    if abs(phase_s / SAMPLE_S - round(phase_s / SAMPLE_S)) > 1e-9:
+        raise PlasticityError(f"homeostatic_scaling: phase_s = {phase_s:g} must be a multiple "
+                              f"of the {SAMPLE_S:g} s sampling interval")
     if abs(phase_s / bin_s - round(phase_s / bin_s)) > 1e-9 or bin_s > phase_s:
         raise PlasticityError(f"homeostatic_scaling: phase_s = {phase_s:g} must be a whole "
                               f"number of bins (bin_s = {bin_s:g})")
@@ -61,7 +64,7 @@ def simulate(model, set_name, values, schedule, backend, progress=False):
                               "tested on imposed spike trains)")
     import brian2 as b2
     from models.brian2_api import plastic_synapses, set_parameters
-    from .engine import network_result, run_sampled
+    from .engine import network_result, run_network
 
     p = schedule.meta
     b2.seed(p["seed"])
@@ -77,10 +80,14 @@ dgi/dt = -gi / tau_inh : 1
 """, threshold=f"v > {p['V_th_mV']}*mV", reset=f"v = {p['V_reset_mV']}*mV", method="euler",
                           dt=dt, namespace=ns, name="neuron")
     post.v = p["V_rest_mV"] * b2.mV
-    exc = b2.PoissonGroup(p["N_exc"], p["rates_hz"][0] * b2.Hz, dt=dt, name="exc_inputs")
+    # the input rate of each phase (a TimedArray: one run, on either Brian2 device)
+    phase_rates = b2.TimedArray(np.asarray(p["rates_hz"], float) * b2.Hz,
+                                dt=p["phase_s"] * b2.second, name="phase_rates")
+    exc = b2.PoissonGroup(p["N_exc"], "phase_rates(t)", dt=dt, name="exc_inputs",
+                          namespace={"phase_rates": phase_rates})
     inh = b2.PoissonGroup(p["N_inh"], p["rate_inh_hz"] * b2.Hz, dt=dt, name="inh_inputs")
     syn = plastic_synapses(model, exc, post, transmit="ge_post += w", dt=dt, name="plastic")
-    syn.connect()
+    syn.connect(i=np.arange(p["N_exc"]), j=np.zeros(p["N_exc"], int))    # synapse k: input k
     set_parameters(syn, model.name, values)
     w0 = magnitude(values["w_init"], None) * (0.5 + rng.random(p["N_exc"]))
     if "w_max" in values:
@@ -97,10 +104,7 @@ dgi/dt = -gi / tau_inh : 1
     rates, phase_s = p["rates_hz"], p["phase_s"]
     r_target = magnitude(values["r_target"], b2.Hz)
 
-    def before(k):
-        exc.rates = rates[k] * b2.Hz
-
-    wall = run_sampled(net, phase_s * 1000.0, len(rates), lambda k: None, progress, before)
+    wall = run_network(net, len(rates) * phase_s * 1000.0, progress)
     ratio_t = np.asarray(state.w) / w0[watched][:, None]          # (watched, samples)
     med_t = np.median(ratio_t, axis=0)
     t_s = [0.0] + [float(x) for x in np.asarray(state.t / b2.second) + schedule.dt_ms / 1000.0]
@@ -162,4 +166,5 @@ PROTOCOL = Protocol(
     build=build,
     measure=lambda result: [result.extra],
     simulate=simulate,
+    standalone=True,
 )

@@ -13,8 +13,12 @@ with the ``izhikevich2007`` set); inhibitory ones are fixed at -1.
 The rewarded synapse: the first synapse of neuron 0 (its weight starts at 0).  Whenever its
 postsynaptic neuron fires 1-19 ms after neuron 0 (0 < t_post - t_pre < 20 ms, daspnet.m), a reward
 is scheduled 1000 + ceil(2000 rand) ms later (1-3 s); each reward is one dopamine spike to every
-excitatory synapse.  The detection runs every 10 ms (a Brian2 network_operation): rewards are
-1-3 s late anyway; two rewards due within the same 10 ms would be delivered up to 10 ms apart.
+excitatory synapse, delivered at exactly that time step (rewards due in the same step give one
+spike, as daspnet.m's ``any(rew == t)``).  The detection and the pending rewards are Brian2 code
+(a detector neuron and a 2000-synapse delay line, see ``simulate``), so the protocol runs in
+runtime mode and in cpp_standalone with the same numbers.  A delay-line synapse holds two
+pending rewards; a third one on the same synapse within 3 s would be lost and is counted
+(``n_rewards_lost``, 0 in every run so far).
 
 Differences from daspnet.m: the plasticity is the continuous rule of ``models.stdp_dopamine``
 (exact between events, all-to-all traces) instead of 10 ms weight updates with reset traces.
@@ -45,20 +49,84 @@ def build(model, values, options, schedule_file=None):
                           "synapses_per_neuron": M}).validate()
 
 
+def reward_machinery(source, pre_index, post_index, dt, interval_ms=INTERVAL_MS, lines=2000):
+    """Brian2 objects that turn spikes of ``source[post_index]`` 1 .. interval-1 ms after a
+    spike of ``source[pre_index]`` into a dopamine spike 1000 + ceil(lines rand) steps (ms at
+    the protocol's 1 ms step) after that postsynaptic spike (runs on either Brian2 device).
+    Returns {name: object}; ``dopamine`` is the neuron that spikes at each reward, ``detector``
+    spikes one step after each trigger (variables ``r``: the last drawn delay index, ``lost``:
+    rewards dropped, see below).
+
+    A pre spike stamps ``t_pre0``; a post spike 1-19 ms later sets ``fire``, and the detector
+    spikes one step later: a trigger.  Its reset draws r = ceil(lines rand), and one step later
+    the ``arm`` pathway stamps synapse r of the delay line with the trigger's step.  Delay-line
+    synapse k (k = 1..lines) re-delivers every trigger (998 + k) steps later and passes it on
+    only if that trigger armed it, so the dopamine neuron spikes exactly 1000 + r steps after
+    the postsynaptic spike.  A synapse holds two pending rewards; arming it a third time while
+    both are pending drops the older one (counted in ``lost``)."""
+    import brian2 as b2
+    det = b2.NeuronGroup(1, """
+t_pre0 : second
+fire : 1
+r : integer
+lost : integer
+""", threshold="fire > 0.5", reset=f"fire = 0\nr = int(clip(ceil({lines} * rand()), 1, {lines}))",
+                         dt=dt, name="reward_detector")
+    det.t_pre0 = -1e9 * b2.second
+    pre_seen = b2.Synapses(source, det, on_pre="t_pre0_post = t", dt=dt, name="pre_seen")
+    pre_seen.connect(i=[pre_index], j=[0])
+    post_seen = b2.Synapses(source, det, dt=dt, name="post_seen", on_pre=(
+        f"fire_post = int(t - t_pre0_post > 0.5 * dt and t - t_pre0_post < {interval_ms}*ms)"))
+    post_seen.connect(i=[post_index], j=[0])
+    # a same-step pre spike is seen first (and then does not count: 0 < t_post - t_pre)
+    pre_seen.pre.order, post_seen.pre.order = -2, -1
+    # spikes in the step after a delivery: deliveries are counted (a pure increment), the count
+    # is read at the start of each step, and a spike marks the deliveries up to then as seen
+    # (a delivery in the spike's own step is counted in the next step's snapshot)
+    dopa = b2.NeuronGroup(1, "delivered : integer\nsnapshot : integer\nseen : integer",
+                          threshold="snapshot > seen", reset="seen = snapshot", dt=dt,
+                          name="dopamine")
+    dopa.run_regularly("snapshot = delivered", when="start", name="dopamine_snapshot")
+    line = b2.Synapses(det, dopa, """
+k : integer (constant)
+armed1 : integer
+armed2 : integer
+""", on_pre={
+        "arm": """
+hit = int(k == r_pre)
+lost_pre += hit * int(armed2 + 998 + k >= timestep(t, dt))
+armed2 = armed2 + hit * (armed1 - armed2)
+armed1 = armed1 + hit * (timestep(t, dt) - 1 - armed1)
+""",
+        "deliver": """
+origin = timestep(t, dt) - 998 - k
+delivered_post += int(origin == armed1 or origin == armed2)
+"""}, dt=dt, name="delay_line")
+    line.connect(i=np.zeros(lines, int), j=np.zeros(lines, int))
+    line.k = np.arange(1, lines + 1)
+    line.armed1 = -10 ** 9
+    line.armed2 = -10 ** 9
+    line.arm.delay = dt
+    line.deliver.delay = (998 + np.arange(1, lines + 1)) * dt
+    return {"detector": det, "pre_seen": pre_seen, "post_seen": post_seen, "dopamine": dopa,
+            "delay_line": line}
+
+
 def simulate(model, set_name, values, schedule, backend, progress=False):
     if backend != "brian2":
         raise PlasticityError("izhikevich_2007_network runs on backend brian2 only (its neurons "
                               "and reward logic are built in Brian2)")
     import brian2 as b2
     from models.brian2_api import set_parameters
-    from .engine import network_result, run_sampled
+    from .engine import network_result, run_network
 
     seed = schedule.meta["seed"]
     b2.seed(seed)
     rng = np.random.default_rng(seed)
     dt = 1.0 * b2.ms
     N = NE + NI
-    neurons = b2.NeuronGroup(N, "v : 1\nu : 1\nI : 1\na : 1 (constant)\nd : 1 (constant)",
+    neurons = b2.NeuronGroup(N, "v : 1\nu : 1\nI : 1\na : 1 (constant)\nd : 1 (constant)\n"
+                             "w_in : 1",
                              threshold="v >= 30", reset="v = -65\nu += d", dt=dt,
                              name="izhikevich_neurons")
     neurons.a = np.r_[np.full(NE, 0.02), np.full(NI, 0.1)]
@@ -85,53 +153,37 @@ I = 13 * (rand() - 0.5)
     j_rew = int(targets[0, 0])
     inh = b2.Synapses(neurons, neurons, on_pre="I_post -= 1", dt=dt, name="inhibitory")
     inh.connect(i=np.repeat(np.arange(NE, N), M), j=rng.integers(0, NE, size=NI * M))
-    dopa = b2.NeuronGroup(1, "t_next : second", threshold="t >= t_next",
-                          reset="t_next = 1e9 * second", dt=dt, name="dopamine")
-    dopa.t_next = 1e9 * b2.second
+    machinery = reward_machinery(neurons, 0, j_rew, dt)
+    det, dopa = machinery["detector"], machinery["dopamine"]
     mod = b2.Synapses(dopa, exc, on_pre=model.brian2.render_modulator(), dt=dt,
                       name="reward_pathway")
     mod.connect()
-    watch = b2.SpikeMonitor(neurons, record=[0, j_rew] if j_rew != 0 else [0],
-                            name="watched_spikes")
+    triggers = b2.SpikeMonitor(det, name="triggers")
+    rewards = b2.SpikeMonitor(dopa, name="rewards")
     rate_mon = b2.PopulationRateMonitor(neurons, name="rate")
-    state = {"seen": 0, "last_pre": -1e9, "pending": [], "rewards": [], "triggers": 0}
-
-    @b2.network_operation(dt=10 * b2.ms, when="end")
-    def reward_logic(t):
-        n = watch.num_spikes
-        if n > state["seen"]:
-            idx = np.asarray(watch.i[state["seen"]:n])
-            tt = np.asarray(watch.t[state["seen"]:n] / b2.ms)
-            state["seen"] = n
-            for i_sp, t_sp in sorted(zip(idx, tt), key=lambda p: (p[1], p[0] != 0)):
-                if i_sp == 0:
-                    state["last_pre"] = t_sp
-                if i_sp == j_rew and 0 < t_sp - state["last_pre"] < INTERVAL_MS:
-                    state["pending"].append(t_sp + 1000.0 + np.ceil(2000.0 * rng.random()))
-                    state["triggers"] += 1
-        now = float(t / b2.ms)
-        due = [p for p in state["pending"] if p > now]
-        state["rewards"] += [p for p in state["pending"] if p <= now]
-        state["pending"] = sorted(due)
-        if float(dopa.t_next[0] / b2.ms) > 1e8 and state["pending"]:
-            dopa.t_next = state["pending"][0] * b2.ms
-
     w_mon = b2.StateMonitor(exc, ["w", "c"], record=[k_rew], dt=100 * b2.ms, name="rewarded")
-    net = b2.Network(neurons, exc, inh, dopa, mod, watch, rate_mon, reward_logic, w_mon)
-    samples_t, mean_other = [0.0], [1.0]
-    n_chunks = max(1, int(round(schedule.duration_ms / 10000.0)))
-    chunk = schedule.duration_ms / n_chunks
-
-    def sample(k):
-        w = np.asarray(exc.w[:])
-        mean_other.append(float((w.sum() - w[k_rew]) / (len(w) - 1)))
-        samples_t.append((k + 1) * chunk)
-
-    wall = run_sampled(net, chunk, n_chunks, sample, progress)
+    # the mean of the other weights every 10 s: each neuron sums its incoming excitatory
+    # weights (only every 10 s), and the sums are recorded (not 80 000 weights)
+    sample_dt = 10 * b2.second
+    neurons.run_regularly("w_in = 0", dt=sample_dt, when="start", order=0,
+                          name="w_in_reset")
+    exc.run_regularly("w_in_post += w", dt=sample_dt, when="start", order=1, name="w_in_sum")
+    w_in_mon = b2.StateMonitor(neurons, "w_in", record=np.arange(N), dt=sample_dt,
+                               when="start", order=2, name="summed_weights")
+    w_rew_mon = b2.StateMonitor(exc, "w", record=[k_rew], dt=sample_dt, when="start", order=2,
+                                name="rewarded_sampled")
+    net = b2.Network(neurons, exc, inh, *machinery.values(), mod, triggers, rewards, rate_mon,
+                     w_mon, w_in_mon, w_rew_mon)
+    wall = run_network(net, schedule.duration_ms, progress)
     w_final = np.asarray(exc.w[:])
+    n_syn = len(w_final)
+    samples_t = [float(x) for x in np.asarray(w_in_mon.t / b2.ms)] + [schedule.duration_ms]
+    mean_other = [float(x) for x in (np.asarray(w_in_mon.w_in).sum(axis=0)
+                                     - np.asarray(w_rew_mon.w[0])) / (n_syn - 1)]
+    mean_other.append(float((w_final.sum() - w_final[k_rew]) / (n_syn - 1)))
     w_max = magnitude(values["w_max"], None)
     hist, edges = np.histogram(w_final, bins=40, range=(0.0, w_max))
-    dopa_times = np.asarray(sorted(state["rewards"]))
+    dopa_times = np.asarray(rewards.t / b2.ms)
     rate = float(rate_mon.rate[:].mean() / b2.Hz)
     others = np.delete(w_final, k_rew)
     extra = {
@@ -141,7 +193,10 @@ I = 13 * (rand() - 0.5)
         "others_fraction_above_rewarded": float(np.mean(others >= w_final[k_rew])),
         "others_fraction_at_max": float(np.mean(others >= 0.99 * w_max)),
         "n_rewards_delivered": int(len(dopa_times)),
-        "n_rewards_triggered": int(state["triggers"]),
+        "n_rewards_triggered": int(triggers.num_spikes),
+        # the postsynaptic spikes that triggered them (the detector spikes one step later)
+        "trigger_times_s": [float(x) / 1000.0 - 0.001 for x in np.asarray(triggers.t / b2.ms)],
+        "n_rewards_lost": int(det.lost[0]),
         "reward_times_s": [float(x) / 1000.0 for x in dopa_times],
         "rewarded_w_t_s": [float(x) for x in np.asarray(w_mon.t / b2.second)],
         "rewarded_w": [float(x) for x in w_mon.w[0]],
@@ -169,4 +224,5 @@ PROTOCOL = Protocol(
     build=build,
     measure=lambda result: [result.extra],
     simulate=simulate,
+    standalone=True,
 )

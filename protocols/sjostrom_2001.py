@@ -99,4 +99,5 @@ PROTOCOL = Protocol(
     datasets=DATASETS,
     simulate=clopath_runner.simulate,
     simulate_for=("voltage",),
+    standalone=True,
 )

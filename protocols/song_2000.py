@@ -62,6 +62,10 @@ def build(model, values, options, schedule_file=None):
         raise PlasticityError(f"song_2000 applies to {', '.join(MODELS)} (Song's parameter "
                               f"sets), not to '{model.name}'")
     duration = float(options["duration_s"]) * 1000.0
+    if abs(duration / (100 * DT_MS) - round(duration / (100 * DT_MS))) > 1e-6:
+        raise PlasticityError(f"song_2000: duration_s = {options['duration_s']:g} is not a "
+                              f"multiple of {100 * DT_MS / 1000:g} s (the weights are sampled "
+                              "every 1 % of the run, on the time step)")
     return Schedule("song_2000", duration, [Condition("population", np.zeros(0), np.zeros(0))],
                     meta={"rate_hz": float(options["rate_hz"]), "seed": int(options["seed"]),
                           **NEURON}).validate()
@@ -75,7 +79,7 @@ def simulate(model, set_name, values, schedule, backend, progress=False):
     import brian2 as b2
     from models.brian2_api import plastic_synapses, set_parameters
     from models.core import magnitude
-    from .engine import network_result, run_sampled
+    from .engine import network_result, run_network
 
     meta = schedule.meta
     b2.seed(meta["seed"])
@@ -97,7 +101,7 @@ dgi/dt = -gi / tau_inh : 1
     exc = b2.PoissonGroup(p["N_exc"], meta["rate_hz"] * b2.Hz, dt=dt, name="exc_inputs")
     inh = b2.PoissonGroup(p["N_inh"], p["rate_inh_hz"] * b2.Hz, dt=dt, name="inh_inputs")
     syn = plastic_synapses(model, exc, post, transmit="ge_post += w", dt=dt, name="plastic")
-    syn.connect()
+    syn.connect(i=np.arange(p["N_exc"]), j=np.zeros(p["N_exc"], int))    # synapse k: input k
     set_parameters(syn, model.name, values)
     w_max = magnitude(values["w_max"], None)
     w0 = rng.uniform(0.0, w_max, p["N_exc"])
@@ -105,17 +109,17 @@ dgi/dt = -gi / tau_inh : 1
     inh_syn = b2.Synapses(inh, post, on_pre=f"gi_post += {p['g_inh']}", dt=dt, name="inhibition")
     inh_syn.connect()
     spikes = b2.SpikeMonitor(post, name="post_spikes")
-    net = b2.Network(post, exc, inh, syn, inh_syn, spikes)
     n_chunks = 100
     chunk = schedule.duration_ms / n_chunks
-    mean_w, times = [float(np.mean(w0))], [0.0]
-
-    def sample(k):
-        mean_w.append(float(np.mean(syn.w[:])))
-        times.append((k + 1) * chunk)
-
-    wall = run_sampled(net, chunk, n_chunks, sample, progress)
+    # every weight at the start of each 1 % of the run (read after the run: cpp_standalone)
+    sampled = b2.StateMonitor(syn, "w", record=np.arange(p["N_exc"]), dt=chunk * b2.ms,
+                              when="start", name="sampled_w")
+    net = b2.Network(post, exc, inh, syn, inh_syn, spikes, sampled)
+    wall = run_network(net, schedule.duration_ms, progress)
     w_final = np.asarray(syn.w[:], float)
+    times = [float(x) for x in np.asarray(sampled.t / b2.ms)] + [schedule.duration_ms]
+    mean_w = [float(x) for x in np.mean(np.asarray(sampled.w), axis=0)]
+    mean_w.append(float(np.mean(w_final)))
     t_spk = np.asarray(spikes.t / b2.ms)
     T = schedule.duration_ms
     hist, edges = np.histogram(w_final / w_max, bins=BINS, range=(0.0, 1.0))
@@ -149,4 +153,5 @@ PROTOCOL = Protocol(
     measure=lambda result: [result.extra],
     datasets=(),
     simulate=simulate,
+    standalone=True,
 )

@@ -127,9 +127,10 @@ def _run_brian2(model, values, schedule, train, trials, seed):
     eqs, on_pre, _ = model.brian2.render(w="w", wunit="amp",
                                          transmit=f"g_post += {model.brian2.efficacy.format(w='w')}")
     syn = b2.Synapses(gen, target, model=eqs, on_pre=on_pre, dt=dt, name="stochastic")
-    syn.connect()
+    syn.connect(i=np.zeros(trials, int), j=np.arange(trials))
     set_parameters(syn, model.name, values)
-    mon = b2.StateMonitor(syn, "released", record=True, dt=dt, when="end", name="released")
+    mon = b2.StateMonitor(syn, "released", record=np.arange(trials), dt=dt, when="end",
+                          name="released")
     net = b2.Network(gen, target, syn, mon)
     net.run((schedule.duration_ms + OFFSET_MS + schedule.dt_ms) * b2.ms)
     order = np.argsort(np.asarray(syn.j[:]))
@@ -190,4 +191,5 @@ PROTOCOL = Protocol(
     build=build,
     measure=lambda result: [{k: v for k, v in result.extra.items() if k != "per_trial_counts"}],
     simulate=simulate,
+    standalone=True,
 )

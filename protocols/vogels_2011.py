@@ -50,7 +50,7 @@ def simulate(model, set_name, values, schedule, backend, progress=False):
                               "on imposed spike trains)")
     import brian2 as b2
     from models.brian2_api import set_parameters
-    from .engine import network_result, run_sampled
+    from .engine import network_result, run_network
 
     p = schedule.meta
     b2.seed(p["seed"])
@@ -107,21 +107,22 @@ v = not_ref * (v_inf + (v - v_inf) * exp(-dt * g_tot / tau_m)) + (1 - not_ref) *
                                                transmit=f"g_inh_post += {p['g_bar_inh']}*w")
     inh = b2.Synapses(inputs[n_exc:], cell, model=eqs, on_pre=on_pre, on_post=on_post, dt=dt,
                       name="plastic")
-    inh.connect()
+    inh.connect(i=np.arange(n_inh), j=np.zeros(n_inh, int))
     set_parameters(inh, model.name, values)
     curr = b2.StateMonitor(cell, ["v", "g_exc", "g_inh"], record=0, dt=1 * b2.ms,
                            name="currents")
     spikes = b2.SpikeMonitor(cell, name="output_spikes")
-    net = b2.Network(sigs, feed, inputs, cell, exc, inh, curr, spikes)
     block = p["block_s"] * 1000.0
     n_blocks = max(1, int(round(schedule.duration_ms / block)))
-    w_inh_t, mean_w_inh = [0.0], [float(np.mean(inh.w[:]))]
-
-    def sample(k):
-        w_inh_t.append((k + 1) * block / 1000.0)
-        mean_w_inh.append(float(np.mean(inh.w[:])))
-
-    wall = run_sampled(net, block, n_blocks, sample, progress)
+    # every inhibitory weight at the start of each block (read after the run: cpp_standalone)
+    sampled = b2.StateMonitor(inh, "w", record=np.arange(n_inh), dt=block * b2.ms, when="start",
+                              name="sampled_w")
+    net = b2.Network(sigs, feed, inputs, cell, exc, inh, curr, spikes, sampled)
+    wall = run_network(net, n_blocks * block, progress)
+    w_final = np.asarray(inh.w[:])
+    w_inh_t = [float(x) for x in np.asarray(sampled.t / b2.second)] + [n_blocks * block / 1000.0]
+    mean_w_inh = [float(x) for x in np.mean(np.asarray(sampled.w), axis=0)]
+    mean_w_inh.append(float(np.mean(w_final)))
     v = np.asarray(curr.v[0] / b2.mV)
     gl = p["g_leak_nS"]
     # currents in nA: g (units of g_L = 10 nS) * (V - E) mV -> 10 nS * mV = 0.01 nA
@@ -136,7 +137,6 @@ v = not_ref * (v_inf + (v - v_inf) * exp(-dt * g_tot / tau_m)) + (1 - not_ref) *
         blk, minlength=n_blocks)
     inh_blocks = np.bincount(blk, weights=i_inh, minlength=n_blocks) / np.bincount(
         blk, minlength=n_blocks)
-    w_final = np.asarray(inh.w[:])
     inh_group = group[n_exc:]
     tau_s = magnitude(values["tau"], b2.second)
     rho0 = float(values["alpha"]) / (2.0 * tau_s)
@@ -175,4 +175,5 @@ PROTOCOL = Protocol(
     build=build,
     measure=lambda result: [result.extra],
     simulate=simulate,
+    standalone=True,
 )

@@ -61,4 +61,5 @@ PROTOCOL = Protocol(
              Option("v_step", 1.0, "holding potential step (mV)", float, 0.01)],
     build=build,
     simulate=clopath_runner.simulate,
+    standalone=True,
 )

@@ -155,9 +155,13 @@ def simulate_rates(model, values, inputs, dt_ms=1.0, targets=None, connectivity=
     step = dt_ms * b2.ms
     net = b2.Network()
     X = b2.TimedArray(inputs, dt=step)
-    # numpy code generation: these networks are small and short, and Cython would compile
-    # (~25 s each) code objects that run for seconds only
-    from brian2.codegen.runtime.numpy_rt import NumpyCodeObject as cg
+    # runtime mode: numpy code generation (these networks are small and short, and Cython would
+    # compile (~25 s each) code objects that run for seconds only); cpp_standalone: the device's
+    from brian2.devices.device import RuntimeDevice, get_device
+    if isinstance(get_device(), RuntimeDevice):
+        from brian2.codegen.runtime.numpy_rt import NumpyCodeObject as cg
+    else:
+        cg = None
     pre = b2.NeuronGroup(n_in, "x = X(t, i) : 1", dt=step, namespace={"X": X}, codeobj_class=cg)
     post_eqs = "y : 1\n" + _POST.get(model.name, "")
     ns = {}
@@ -193,7 +197,9 @@ def simulate_rates(model, values, inputs, dt_ms=1.0, targets=None, connectivity=
     net.add(pre, post, syn)
     mon = None
     if record_every:
-        mon = b2.StateMonitor(syn, "w", record=True, dt=record_every * step, codeobj_class=cg)
+        n_syn = n_in * n_out if connectivity is None else len(connectivity[0])
+        mon = b2.StateMonitor(syn, "w", record=np.arange(n_syn), dt=record_every * step,
+                              codeobj_class=cg)
         net.add(mon)
     net.run(n_steps * step, namespace={})
     i, j = np.asarray(syn.i[:]), np.asarray(syn.j[:])

@@ -13,9 +13,8 @@ The first pulse is at 100 ms; every condition runs in the same simulation, whose
 by the lowest frequency (1800 s at 0.5 Hz).  ``kind = curve`` for all conditions;
 ``freq_hz`` is the protocol variable.
 
-Devices: Graupner–Brunel runs on either Brian2 device.  The rate rules run through
-``models.rate.simulate_rates``, which picks Brian2's runtime code objects itself (numpy or
-Cython, 10 ms Euler steps; about 10 s here), so ``--device cpp_standalone`` is refused for them.
+Devices: every model runs on either Brian2 device (the rate rules through
+``models.rate.simulate_rates``: numpy code objects in runtime mode, 10 ms Euler steps).
 """
 import numpy as np
 
@@ -72,4 +71,5 @@ PROTOCOL = Protocol(
     build=build,
     simulate=simulate,
     simulate_for=("rate",),
+    standalone=True,
 )

@@ -63,8 +63,6 @@ def test_cpp_standalone_refusals(schedule_file):
     for args, text in [
         (("run", "spike_trains", "--model", "stdp_pair", "--schedule", schedule_file,
           "--backend", "pynn.nest", "--device", "cpp_standalone"), "applies to backend brian2"),
-        (("run", "dudek_bear_1992", "--model", "rate_bcm", "--device", "cpp_standalone"),
-         "runtime mode only"),
         (("run", "spike_trains", "--model", "stdp_pair", "--schedule", schedule_file,
           "--device", "gpu"), "invalid choice")]:
         r = cli(*args)
@@ -101,6 +99,7 @@ NETWORK_RUNS = [
      ("phase_s=1", "bin_s=0.5"), "final_scale_factor"),
     ("stochastic_release", "bernoulli", "half", (), "mean_released"),
     ("voltage_clamp", "clopath", "visual_cortex", (), None),
+    ("dudek_bear_1992", "rate_bcm", "dudek_bear", ("freqs_hz=1,10,50", "pulses=100"), None),
     ("izhikevich_2007_network", "stdp_dopamine", "izhikevich2007", ("duration_s=2",),
      "mean_rate_hz"),
     # the imposed-spike engine with an extra delayed pathway (delay set in the generated code)

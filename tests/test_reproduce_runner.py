@@ -60,7 +60,9 @@ def test_job_device_falls_back_to_runtime_where_standalone_does_not_apply():
     assert report.job_device(("bi_poo_1998", "stdp_pair", ("additive",), "pynn.nest", {}),
                              "cpp_standalone") == "runtime"
     assert report.job_device(("dudek_bear_1992", "rate_bcm", ("dudek_bear",), "brian2", {}),
-                             "cpp_standalone") == "runtime"
+                             "cpp_standalone") == "cpp_standalone"
+    assert report.job_device(("song_2000", "stdp_pair", ("additive",), "brian2", {}),
+                             "runtime") == "runtime"
 
 
 def test_failing_job_stops_the_run_with_one_line(monkeypatch, tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import sys
 
 import numpy as np
 
@@ -215,8 +216,10 @@ def reproduce(out="results", backends=None, resume=False, device="cpp_standalone
         known.update({j["key"]: j["wall_s"] for j in run["jobs"]})
     order = _job_order([j for j, _ in todo], known)
     # fork: each job gets a fresh copy of this (light) process, so no job sees another's
-    # Brian2 objects, NEST kernel or garbage; forked from the main thread only
-    ctx = mp.get_context("fork")
+    # Brian2 objects, NEST kernel or garbage; forked from the main thread only.  A process that
+    # has already started NEST (OpenMP threads) must not fork: NEST then hangs in the child
+    # (seen in ResetKernel), so such a caller gets fresh interpreters (spawn) instead
+    ctx = mp.get_context("spawn" if "nest" in sys.modules else "fork")
     running, done = {}, []
     t_start = time.perf_counter()
     bar = tqdm(total=len(todo), desc=f"reproduce ({workers} workers)", unit="job")
@@ -346,8 +349,10 @@ def load_results(paths, workers=None):
     paths = list(paths)
     if workers <= 1 or len(paths) < 2:
         return [load_result(p) for p in paths]
-    # forked here, from the main thread, before the pool starts its helper threads
-    with mp.get_context("fork").Pool(min(workers, len(paths))) as pool:
+    # forked here, from the main thread, before the pool starts its helper threads (spawned
+    # where NEST runs in this process, see reproduce)
+    ctx = mp.get_context("spawn" if "nest" in sys.modules else "fork")
+    with ctx.Pool(min(workers, len(paths))) as pool:
         return pool.map(load_result, paths, chunksize=1)
 
 

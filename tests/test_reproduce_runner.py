@@ -75,3 +75,19 @@ def test_failing_job_stops_the_run_with_one_line(monkeypatch, tmp_path):
     assert "\n" not in msg and "tsodyks_markram_1998" in msg and "no_such_set" in msg
     assert not (tmp_path / "r" / "timings.json").exists()
     assert list((tmp_path / "r" / "nix").iterdir()) == []
+
+
+def test_runner_in_a_process_that_already_runs_nest(small_plan, tmp_path):
+    """A caller that has started NEST must not fork (NEST hangs in the child): the runner then
+    spawns fresh interpreters.  Same files as a direct run."""
+    import nest  # noqa: F401
+    run_protocol("tsodyks_markram_1998", "tsodyks_markram", "depressing", backend="pynn.nest")
+    out = tmp_path / "results"
+    report.reproduce(str(out), device="runtime", workers=2)
+    assert len(list((out / "nix").iterdir())) == 3
+    direct = tmp_path / "direct.nix"
+    run_protocol("tsodyks_markram_1998", "tsodyks_markram", "depressing", backend="pynn.nest",
+                 out=str(direct))
+    np.testing.assert_array_equal(
+        _w_final(out / "nix" / "tsodyks_markram_1998__tsodyks_markram__depressing__pynn.nest.nix"),
+        _w_final(direct))

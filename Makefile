@@ -14,7 +14,7 @@ all: reproduce
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,spinnaker]'
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -37,4 +37,8 @@ def load_result(path: str) -> dict:
 
 def label_of(result: dict) -> str:
     m = result["meta"]
-    return f"{m['model']}[{m['parameter_set']}] on {m['backend']}"
+    where = m["backend"]
+    if m.get("hardware", "none") not in ("none", None, ""):
+        where = f"SpiNNaker (emulated on {m['backend']})" if m["hardware"] == "spinnaker" \
+            else f"{m['backend']} + {m['hardware']}"
+    return f"{m['model']}[{m['parameter_set']}] on {where}"

@@ -72,7 +72,16 @@ PLAN = (
     ("stochastic_release", "bernoulli", ("half",), ("brian2", "pynn.nest")),
     ("homeostatic_scaling", "synaptic_scaling", ("demonstration",), ("brian2",)),
     ("homeostatic_scaling", "stdp_pair_scaling", ("additive",), ("brian2",)),
+    # neuromorphic portability (issue 7): backend 'spinnaker' = brian2 with sPyNNaker 7.4.1's
+    # arithmetic (protocols/hardware.py), compared with the ideal brian2 run of the same set
+    ("bi_poo_1998", "stdp_pair", ("additive", "multiplicative"), ("spinnaker",)),
+    ("bi_poo_1998", "stdp_nn_symm", ("additive",), ("spinnaker",)),
+    ("sjostrom_2001", "stdp_pair", ("additive", "multiplicative"), ("brian2", "spinnaker")),
+    ("sjostrom_2001", "stdp_nn_symm", ("additive",), ("brian2", "spinnaker")),
+    ("wang_2005", "stdp_pair", ("additive", "multiplicative"), ("spinnaker",)),
+    ("wang_2005", "stdp_nn_symm", ("additive",), ("spinnaker",)),
 )
+HARDWARE_BACKEND = "spinnaker"      # a PLAN backend: brian2 run with --hardware spinnaker
 # protocols whose figure is drawn from the whole group of their results (one figure each)
 _GROUP_FIGURES = {
     "izhikevich_2007_network": lambda rs, stem: plot_reward_network(
@@ -114,7 +123,7 @@ def job_device(job, device):
     from protocols.api import _check_device
     from models.core import PlasticityError
     pname, mname, _, backend, _ = job
-    if device == "runtime" or backend != "brian2":
+    if device == "runtime" or backend != "brian2":     # (HARDWARE_BACKEND: runtime only)
         return "runtime"
     try:
         _check_device(PROTOCOLS[pname], MODELS[mname], backend, device)
@@ -149,7 +158,11 @@ def _run_job(job, paths, device, conn):
     pname, mname, sets, backend, overrides = job
     try:
         t0 = time.perf_counter()
-        if PROTOCOLS[pname].uses_simulate(MODELS[mname]):
+        if backend == HARDWARE_BACKEND:
+            for s, path in zip(sets, paths):
+                run_protocol(pname, mname, s, overrides, "brian2", out=path,
+                             hardware=HARDWARE_BACKEND)
+        elif PROTOCOLS[pname].uses_simulate(MODELS[mname]):
             for s, path in zip(sets, paths):
                 run_protocol(pname, mname, s, overrides, backend, out=path, device=device)
         else:
@@ -191,8 +204,9 @@ def reproduce(out="results", backends=None, resume=False, device="cpp_standalone
     from models.core import BACKENDS, PlasticityError
     from protocols import engine
     for b in backends or []:
-        if b not in BACKENDS:
-            raise PlasticityError(f"unknown backend '{b}' (known: {', '.join(BACKENDS)})")
+        if b not in BACKENDS + (HARDWARE_BACKEND,):
+            raise PlasticityError(f"unknown backend '{b}' (known: {', '.join(BACKENDS)}, "
+                                  f"{HARDWARE_BACKEND})")
     engine._check_device_name(device)
     workers = (os.cpu_count() or 1) if workers is None else int(workers)
     if workers < 1:
@@ -260,8 +274,42 @@ def reproduce(out="results", backends=None, resume=False, device="cpp_standalone
     demos = None
     if backends is None or "brian2" in backends:
         demos = run_rate_demos()
-    write_report(out, files, demos, workers)
+    mapping = None
+    if backends is None or HARDWARE_BACKEND in backends:
+        mapping = spinnaker_mapping(out)
+    write_report(out, files, demos, workers, mapping)
     print(f"wrote {os.path.join(out, 'index.html')}")
+
+
+def spinnaker_mapping(out):
+    """Every model and parameter set mapped by sPyNNaker on a virtual board
+    (:func:`protocols.hardware.mapping_table`): ``out``/spinnaker_mapping.json."""
+    from protocols.hardware import mapping_table
+    from models.spinnaker import available
+    if not available():
+        return None
+    rows = mapping_table()
+    path = os.path.join(out, "spinnaker_mapping.json")
+    with open(path + ".part", "w") as fh:
+        json.dump(rows, fh, indent=1)
+    os.replace(path + ".part", path)
+    return rows
+
+
+def hardware_rows(ideal: dict, chip: dict) -> dict:
+    """Δw on SpiNNaker (emulated) minus ideal, per condition, in percentage points."""
+    by = {c["label"]: c for c in ideal["conditions"]}
+    d = [c["dw_percent"] - by[c["label"]]["dw_percent"] for c in chip["conditions"]
+         if c["label"] in by]
+    d = np.asarray(d, dtype=float)
+    hw = json.loads(chip["meta"].get("hardware_json") or "{}")
+    worst = int(np.argmax(np.abs(d))) if len(d) else None
+    return {"n": int(len(d)), "max_abs": float(np.max(np.abs(d))) if len(d) else float("nan"),
+            "mean_abs": float(np.mean(np.abs(d))) if len(d) else float("nan"),
+            "worst": chip["conditions"][worst]["label"] if worst is not None else "",
+            "weight_lsb": hw.get("weight_lsb"), "ring_buffer_shift": hw.get("ring_buffer_shift"),
+            "constants_s1615": hw.get("constants_s1615", {}),
+            "spikes_merged": hw.get("spikes_merged")}
 
 
 def _load_timings(path):
@@ -356,12 +404,15 @@ def load_results(paths, workers=None):
         return pool.map(load_result, paths, chunksize=1)
 
 
-def write_report(out, files, demos=None, workers=None):
+def write_report(out, files, demos=None, workers=None, mapping=None):
     datasets = load_datasets()
     loaded = dict(zip(files, load_results(files.values(), workers)))
-    groups = {}
+    groups, chips = {}, {}
     for (p, m, s, b), r in loaded.items():
-        groups.setdefault((p, m, s), {})[b] = r
+        if b == HARDWARE_BACKEND:         # ideal vs chip: its own table and figures
+            chips[(p, m, s)] = r
+        else:
+            groups.setdefault((p, m, s), {})[b] = r
     rows, figs, timing, lit, experiments = [], [], [], [], []
     by_proto = {}
     for (p, m, s), per_b in sorted(groups.items()):
@@ -455,6 +506,20 @@ def write_report(out, files, demos=None, workers=None):
                 else:
                     plot_stp(chosen, stem, title)
                 overview.append((title, os.path.relpath(stem, out)))
+    hardware = []
+    for (p, m, s), chip in sorted(chips.items()):
+        ideal = groups.get((p, m, s), {}).get("brian2")
+        if ideal is None:
+            continue
+        hardware.append({"protocol": p, "model": m, "set": s, **hardware_rows(ideal, chip)})
+        stem = os.path.join(out, "figures", f"{p}__{m}__{s}__spinnaker.png")
+        title = f"{p}: {m} [{s}], ideal vs on SpiNNaker (sPyNNaker 7.4.1 arithmetic)"
+        {"bi_poo_1998": lambda: plot_window([ideal, chip], stem, PROTOCOLS[p].datasets, title),
+         "sjostrom_2001": lambda: plot_frequency([ideal, chip], stem, title),
+         "wang_2005": lambda: plot_wang([ideal, chip], stem, title)}[p]()
+        figs.append((title, os.path.relpath(stem, out)))
+        timing.append((p, m, s, HARDWARE_BACKEND,
+                       float(chip["meta"].get("wall_time_s", float("nan")))))
     demo_rows = []
     if demos is not None:
         stem = os.path.join(out, "figures", "rate_rule_demos.png")
@@ -465,8 +530,9 @@ def write_report(out, files, demos=None, workers=None):
     figs = overview + figs
     with open(os.path.join(out, "summary.json"), "w") as fh:
         json.dump({"rows": rows, "literature": lit, "timing": timing, "rate_demos": demo_rows,
-                   "experiments": experiments}, fh, indent=1, default=float)
-    _write_html(out, rows, lit, figs, timing, demo_rows, experiments)
+                   "experiments": experiments, "spinnaker": hardware,
+                   "spinnaker_mapping": mapping or []}, fh, indent=1, default=float)
+    _write_html(out, rows, lit, figs, timing, demo_rows, experiments, hardware, mapping)
 
 
 def _exp(p, m, s, b, quantity, measured, expected=None, tolerance=None, note=""):
@@ -551,7 +617,50 @@ def _fmt(x, spec=".3g"):
     return "–" if x is None or x != x else format(x, spec)
 
 
-def _write_html(out, rows, lit, figs, timing, demo_rows=(), experiments=()):
+def _hardware_html(hardware, mapping):
+    h = []
+    if mapping:
+        h.append("</table><h2>SpiNNaker: what each rule becomes (sPyNNaker 7.4.1, virtual "
+                 "board)</h2><p>Each model and parameter set mapped with one synapse and 60 "
+                 "pairings at 1 Hz (<code>protocols/hardware.py</code> "
+                 "<code>mapping_table</code>). A virtual board does not execute: mapped means "
+                 "placed, routed and its data generated. Cores and SDRAM exclude sPyNNaker's "
+                 "system cores. <code>plasticity run P --model M --backend pynn.spinnaker"
+                 "</code> maps a protocol's own network.</p><table><tr><th>model</th>"
+                 "<th>set</th><th>status</th><th>sPyNNaker rule / reason</th><th>cores</th>"
+                 "<th>SDRAM (bytes)</th><th>ring-buffer shift</th><th>weight LSB</th>"
+                 "<th>w_init → on chip</th><th>emulated</th></tr>")
+        for r in mapping:
+            what = r.get("rule", "") + (f" — {r['reason']}" if r.get("reason") else "")
+            mapped = r["status"] == "mapped"
+            h.append(f"<tr><td>{r['model']}</td><td>{r['set']}</td><td>{r['status']}</td>"
+                     f"<td>{html.escape(what)}</td><td>{r.get('cores', '–')}</td>"
+                     f"<td>{r.get('sdram_bytes', '–')}</td>"
+                     f"<td>{r.get('ring_buffer_shift', '–')}</td>"
+                     f"<td>{_fmt(r.get('weight_lsb'))}</td>"
+                     f"<td>{_fmt(r['w_init'], '.6g') + ' → ' + _fmt(r['w_chip'], '.10g') if mapped else '–'}</td>"
+                     f"<td>{'yes' if r.get('emulated') else '–'}</td></tr>")
+    if hardware:
+        h.append("</table><h2>Ideal vs on SpiNNaker (emulated on brian2 with sPyNNaker 7.4.1's "
+                 "arithmetic)</h2><p>Δw on SpiNNaker − Δw ideal, percentage points, over the "
+                 "protocol's conditions. On SpiNNaker: 1 ms steps, the weight stored in 16 bits "
+                 "(LSB below), S16.15 amplitudes, 11-bit traces with look-up-table decays, no "
+                 "pairing within one step (<code>protocols/hardware.py</code> names the source "
+                 "of each).</p><table><tr><th>protocol</th><th>model</th><th>set</th>"
+                 "<th>conditions</th><th>max |ΔΔw|</th><th>mean |ΔΔw|</th><th>worst "
+                 "condition</th><th>weight LSB</th><th>A₊, A₋ (S16.15 LSBs)</th></tr>")
+        for r in hardware:
+            c = r["constants_s1615"]
+            h.append(f"<tr><td>{r['protocol']}</td><td>{r['model']}</td><td>{r['set']}</td>"
+                     f"<td>{r['n']}</td><td>{_fmt(r['max_abs'])}</td>"
+                     f"<td>{_fmt(r['mean_abs'])}</td><td>{html.escape(r['worst'])}</td>"
+                     f"<td>{_fmt(r['weight_lsb'])}</td>"
+                     f"<td>{c.get('a_plus_q', '–')}, {c.get('a_minus_q', '–')}</td></tr>")
+    return h
+
+
+def _write_html(out, rows, lit, figs, timing, demo_rows=(), experiments=(), hardware=(),
+                mapping=None):
     h = ["<!doctype html><html><head><meta charset='utf-8'><title>Plasticity models: results"
          "</title><style>body{font-family:sans-serif;max-width:1200px;margin:auto}"
          "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #bbb;"
@@ -623,6 +732,7 @@ def _write_html(out, rows, lit, figs, timing, demo_rows=(), experiments=()):
                      f"<td>{_fmt(r['measured'], '.4g')}</td><td>{_fmt(r['expected'], '.4g')}"
                      f"</td><td>{_fmt(r['tolerance'])}</td><td>{within}</td>"
                      f"<td>{html.escape(r['note'])}</td></tr>")
+    h += _hardware_html(hardware, mapping)
     h.append("</table><h2>Wall time per run (s, this machine; runs sharing one brian2 "
              "simulation show their share)</h2><table><tr><th>protocol</th>"
              "<th>model</th><th>set</th><th>backend</th><th>wall (s)</th></tr>")

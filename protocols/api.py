@@ -4,9 +4,14 @@ from __future__ import annotations
 from models import get_model
 from models.core import PlasticityError, format_value
 
+from models import spinnaker
+
 from . import engine, get_protocol
+from . import hardware as hardware_mod
 from .base import Option
 from .neo_io import build_block, check_writable, dw_percent, write_nix
+
+SPINNAKER_BACKEND = "pynn.spinnaker"
 
 
 def split_overrides(model, protocol, pairs: dict):
@@ -82,15 +87,29 @@ def _check_device(protocol, model, backend, device):
 
 
 def run_protocol(protocol_name, model_name, set_name=None, overrides=None, backend="brian2",
-                 out=None, schedule_file=None, threads=1, progress=False, device="runtime"):
+                 out=None, schedule_file=None, threads=1, progress=False, device="runtime",
+                 hardware=None):
     """Returns (RunResult, summary dict).  Everything is validated before anything runs.
     ``device``: Brian2 ``runtime`` (default) or ``cpp_standalone`` (backend brian2; the
-    project is built under :func:`protocols.engine.cache_dir`)."""
+    project is built under :func:`protocols.engine.cache_dir`).  ``hardware``: ``spinnaker``
+    runs the rule with the chip's arithmetic (:mod:`protocols.hardware`; brian2, runtime)."""
+    if backend == SPINNAKER_BACKEND:
+        raise PlasticityError(f"backend {SPINNAKER_BACKEND} maps a protocol's network without "
+                              "simulating it: use map_protocol (plasticity run --backend "
+                              f"{SPINNAKER_BACKEND})")
     protocol, model, set_name, values, options, schedule = _prepare(
         protocol_name, model_name, set_name, overrides, backend, threads, schedule_file)
     _check_device(protocol, model, backend, device)
+    if hardware is not None:
+        _check_hardware(protocol, model, values, backend, device, hardware)
     if out:
         check_writable(out)
+    if hardware is not None:
+        result = hardware_mod.run_emulated(model, set_name, values, schedule,
+                                           hardware_mod.HARDWARE[hardware], progress)
+        summary = _finish(protocol, result, options, out)
+        summary["hardware"] = result.extra["hardware"]
+        return result, summary
     if protocol.uses_simulate(model):
         with engine.brian2_device(device, f"{protocol.name}__{model.name}"):
             result = protocol.simulate(model, set_name, values, schedule, backend, progress)
@@ -99,6 +118,70 @@ def run_protocol(protocol_name, model_name, set_name=None, overrides=None, backe
                             progress=progress, device=device)
     _note_device(result, device)
     return result, _finish(protocol, result, options, out)
+
+
+def _check_hardware(protocol, model, values, backend, device, hardware):
+    hardware_mod.check_hardware(hardware, backend)
+    if device != "runtime":
+        raise PlasticityError(f"--hardware {hardware} runs in Brian2's runtime mode only "
+                              f"(got --device {device})")
+    if protocol.uses_simulate(model):
+        raise PlasticityError(f"--hardware {hardware}: protocol '{protocol.name}' builds its "
+                              "own network; the emulation runs schedule-driven protocols "
+                              "(imposed pre and post spikes)")
+    hardware_mod.emulation_rule(model, values)
+
+
+def map_protocol(protocol_name, model_name, set_name=None, overrides=None, out=None,
+                 schedule_file=None):
+    """Backend ``pynn.spinnaker``: build the protocol's network in sPyNNaker on a virtual board
+    (mapping and data generation; nothing executes) and report mapped or not (sPyNNaker's
+    reason), cores, SDRAM, the weight format and the weights as the chip holds them.  Returns
+    the report (a dict); ``out``: also written as JSON."""
+    protocol, model, set_name, values, options, schedule = _prepare(
+        protocol_name, model_name, set_name, overrides, "brian2", 1, schedule_file)
+    if protocol.uses_simulate(model):
+        raise PlasticityError(f"backend {SPINNAKER_BACKEND}: protocol '{protocol.name}' builds "
+                              "its own network; mapping covers schedule-driven protocols")
+    rule = spinnaker.rule_for(model, values)       # refusal: one line naming the nearest rule
+    if out:
+        check_writable(out, ".json")        # backend pynn.spinnaker writes a JSON report
+    schedule.validate()
+    chip, merged = hardware_mod.chip_schedule(schedule, hardware_mod.SPINNAKER)
+    w0 = engine.initial_weights(model, values, schedule)
+    rep = hardware_mod.map_schedule(rule, chip, w0)
+    return _write_map_report(protocol, model, set_name, rule, chip, w0, merged, rep, out)
+
+
+def _write_map_report(protocol, model, set_name, rule, chip, w0, merged, rep, out):
+    st = rep.get("synapse_type", 0)
+    report = {
+        "protocol": protocol.name, "model": model.name, "params": set_name,
+        "backend": SPINNAKER_BACKEND, "mapped": bool(rep["mapped"]), "reason": rep["reason"],
+        "sPyNNaker_rule": f"{rule.timing} + {rule.weight}"
+                          + (" + Neuromodulation" if rule.neuromodulation else ""),
+        "timing_params": rule.timing_params, "weight_params": rule.weight_params,
+        "binary": rule.binary_hint, "versions": rep.get("versions", {}),
+        "cores": rep.get("cores"), "system_cores": rep.get("system_cores"),
+        "sdram_bytes": rep.get("sdram_bytes"), "vertices": rep.get("vertices", []),
+        "ring_buffer_shift": (rep.get("ring_buffer_shifts") or [None] * (st + 1))[st],
+        "weight_lsb": (1.0 / rep["weight_scales"][st]) if rep.get("weight_scales") else None,
+        "timestep_ms": spinnaker.TIMESTEP_MS, "spikes_merged": int(merged),
+        "wall_s": rep.get("wall_s"),
+        "notes": rule.notes + ([spinnaker.KNOWN_FAILURES[model.name]]
+                               if model.name in spinnaker.KNOWN_FAILURES else []),
+        "conditions": [{"label": c.label, "w_initial": float(w),
+                        "w_chip": None if not rep.get("weights") else rep["weights"][k]}
+                       for k, (c, w) in enumerate(zip(chip.conditions, w0))],
+    }
+    if out:
+        import json
+        import os
+        tmp = out + ".part"
+        with open(tmp, "w") as f:
+            json.dump(report, f, indent=1)
+        os.replace(tmp, out)
+    return report
 
 
 def _note_device(result, device):

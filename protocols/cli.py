@@ -44,9 +44,11 @@ def cmd_list(args):
     print("\nProtocols:")
     for p in PROTOCOLS.values():
         print(f"  {p.name:22s} {p.title}  [models: {', '.join(p.families)}]")
-    print("\nBackends: " + ", ".join(BACKENDS))
+    from models import spinnaker
+    print("\nBackends: " + ", ".join(BACKENDS) + ", pynn.spinnaker (mapping on a virtual board; "
+          "--hardware spinnaker emulates the chip's arithmetic on brian2)")
     print("\nModel x backend:")
-    print(f"  {'model':{width}s} " + " ".join(f"{b:12s}" for b in BACKENDS))
+    print(f"  {'model':{width}s} " + " ".join(f"{b:12s}" for b in BACKENDS) + " pynn.spinnaker")
     for m in MODELS.values():
         cells = []
         for b in BACKENDS:
@@ -58,21 +60,53 @@ def cmd_list(args):
                 cells.append(m.nest.synapse_model + (f" ({m.nest.note})" if m.nest.note else ""))
             else:
                 cells.append("yes")
-        print(f"  {m.name:{width}s} " + " ".join(f"{c:12s}" for c in cells))
+        print(f"  {m.name:{width}s} " + " ".join(f"{c:12s}" for c in cells) + " "
+              + spinnaker.support_cell(m))
     return 0
 
 
+def _print_map_report(rep):
+    print(f"{rep['protocol']} / {rep['model']} [{rep['params']}] on {rep['backend']} "
+          f"(sPyNNaker {rep['versions'].get('sPyNNaker', '?')}, virtual board): "
+          + ("mapped" if rep["mapped"] else f"NOT mapped: {rep['reason']}"))
+    print(f"  rule: {rep['sPyNNaker_rule']} ({rep['binary']})")
+    if rep["mapped"]:
+        print(f"  cores: {rep['cores']} (+{rep['system_cores']} system), SDRAM: "
+              f"{rep['sdram_bytes']} bytes, ring-buffer shift {rep['ring_buffer_shift']}, "
+              f"weight LSB {rep['weight_lsb']:.6g}")
+        for c in rep["conditions"]:
+            print(f"  {c['label']:22s} w {c['w_initial']:.6g} -> on chip {c['w_chip']:.10g}")
+
+
 def cmd_run(args):
-    from protocols.api import run_protocol
+    from protocols.api import SPINNAKER_BACKEND, map_protocol, run_protocol
+    if args.backend == SPINNAKER_BACKEND:
+        from models.core import PlasticityError
+        if args.hardware or args.device != "runtime" or args.threads != 1:
+            raise PlasticityError(f"backend {SPINNAKER_BACKEND} takes none of --hardware, "
+                                  "--device, --threads")
+        rep = map_protocol(args.protocol, args.model, args.params, _parse_sets(args.set),
+                           args.out, args.schedule)
+        if args.json:
+            print(json.dumps(rep))
+        else:
+            _print_map_report(rep)
+            if args.out:
+                print(f"wrote {args.out}")
+        return 0 if rep["mapped"] else 3
     result, summary = run_protocol(args.protocol, args.model, args.params,
                                    _parse_sets(args.set), args.backend, args.out, args.schedule,
                                    threads=args.threads, progress=not args.json,
-                                   device=args.device)
+                                   device=args.device, hardware=args.hardware)
     if args.json:
         print(json.dumps(summary))
     else:
+        hw = summary.get("hardware")
         print(f"{summary['protocol']} / {summary['model']} [{summary['params']}] on "
-              f"{summary['backend']}: {len(summary['conditions'])} conditions, "
+              f"{summary['backend']}"
+              + (f" with SpiNNaker arithmetic (weight LSB {hw['weight_lsb']:.6g})"
+                 if hw and "weight_lsb" in hw else "")
+              + f": {len(summary['conditions'])} conditions, "
               f"{summary['wall_time_s']:.2f} s")
         for c in summary["conditions"]:
             print(f"  {c['label']:22s} w {c['w_initial']:.6g} -> {c['w_final']:.6g} "
@@ -108,7 +142,14 @@ def build_parser():
     r.add_argument("--set", action="append", metavar="NAME=VALUE",
                    help="override a parameter (units allowed: tau_plus=20ms) or protocol option")
     r.add_argument("--schedule", default=None, help="JSON schedule (protocol spike_trains)")
-    r.add_argument("--backend", default="brian2")
+    r.add_argument("--backend", default="brian2",
+                   help="brian2, pynn.brian2, pynn.nest, or pynn.spinnaker (map the network on "
+                        "a virtual board and report; --out then names a .json report; exit 3 "
+                        "if sPyNNaker does not map it)")
+    r.add_argument("--hardware", default=None, choices=("spinnaker", "spinnaker-ideal"),
+                   help="run on brian2 with the chip's arithmetic (spinnaker: 1 ms steps, "
+                        "fixed-point weights and traces, look-up-table decays; spinnaker-ideal: "
+                        "the same code with every constraint off)")
     r.add_argument("--threads", type=int, default=1, help="NEST threads (pynn.nest)")
     r.add_argument("--device", default="runtime", choices=("runtime", "cpp_standalone"),
                    help="Brian2 device (backend brian2): runtime (default) or cpp_standalone "

@@ -40,7 +40,9 @@ def build_block(result, protocol_name: str, options: dict, measurements: list, s
     import quantities as pq
 
     model, sched = result.model, result.schedule
-    block = neo.Block(name=f"{protocol_name}/{model.name}/{result.set_name}/{result.backend}")
+    hw = result.extra.get("hardware") or {}
+    block = neo.Block(name=f"{protocol_name}/{model.name}/{result.set_name}/{result.backend}"
+                      + (f"/{hw['hardware']}" if hw else ""))
     params = {k: format_value(v) for k, v in result.values.items()}
     ann = {
         "model": model.name, "parameter_set": result.set_name, "protocol": protocol_name,
@@ -52,6 +54,8 @@ def build_block(result, protocol_name: str, options: dict, measurements: list, s
         "options_json": json.dumps(options), "signal_semantics": result.signal_semantics,
         "weight_unit": unit_string(model.weight_unit), "wall_time_s": float(result.wall_time_s),
         "coincidence_rule": model.coincidence_rule,
+        # --hardware emulation (protocols.hardware): 'none' or 'spinnaker', and its facts
+        "hardware": hw.get("hardware", "none"), "hardware_json": json.dumps(hw),
     }
     for k, v in params.items():
         ann[f"param:{k}"] = v
@@ -95,11 +99,11 @@ def dw_percent(w0, w1):
     return float(100.0 * (w1 / w0 - 1.0)) if w0 != 0 else float("nan")
 
 
-def check_writable(path: str):
+def check_writable(path: str, suffix: str = ".nix"):
     """Fail early (before simulating) if ``path`` cannot be written."""
     folder = os.path.dirname(os.path.abspath(path)) or "."
-    if not path.endswith(".nix"):
-        raise PlasticityError(f"output file '{path}' must end in .nix")
+    if not path.endswith(suffix):
+        raise PlasticityError(f"output file '{path}' must end in {suffix}")
     if not os.path.isdir(folder):
         raise PlasticityError(f"cannot write '{path}': folder '{folder}' does not exist")
     if not os.access(folder, os.W_OK):

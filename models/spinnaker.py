@@ -1,0 +1,325 @@
+r"""SpiNNaker through sPyNNaker 7.4.1: which rules map, and the chip's number formats.
+
+What a rule becomes on SpiNNaker
+--------------------------------
+sPyNNaker 7.4.1 (PyPI ``sPyNNaker==1!7.4.1``) exports these plasticity components
+(``spynnaker/pyNN/__init__.py`` and ``spynnaker/pyNN/extra_models/__init__.py``; a rule runs
+only where a compiled binary exists in ``spynnaker/pyNN/model_binaries``, e.g.
+``IF_curr_exp_stdp_mad_pair_additive.aplx``):
+
+* timing: ``SpikePairRule`` (all-to-all pairs), ``SpikeNearestPairRule``,
+  ``PfisterSpikeTriplet``, ``Vogels2011Rule``, ``RecurrentRule``;
+* weight: ``AdditiveWeightDependence``, ``MultiplicativeWeightDependence``,
+  ``WeightDependenceAdditiveTriplet``;
+* ``Neuromodulation`` (Izhikevich 2007 dopamine, with a ``reward`` receptor).
+
+:data:`SUPPORT` maps each model of this package onto them (:func:`rule_for`) or refuses it
+with the nearest supported rule.  Parameter translations (our convention -> sPyNNaker's):
+
+* ``stdp_pair`` / ``stdp_nn_symm`` additive (mu = 0, 0): our A_+/A_- are fractions of w_max,
+  sPyNNaker's additive amplitudes are weights (written as ``A_plus * global_weight_scale``,
+  ``weight_dependence_additive.py``): A = A_ours * w_max.
+* multiplicative (mu = 1, 1): sPyNNaker's ``w += A_+ (w_max - w) r`` and ``w -= A_- (w - w_min) o``
+  (``weight_multiplicative_impl.h``) are ours with the same A.
+* ``stdp_nn_symm`` is sPyNNaker's ``SpikeNearestPairRule``: each spike pairs with the nearest
+  earlier partner, whether or not that partner was paired before (NEST ``stdp_nn_symm``).
+
+Number formats (each from the sPyNNaker 7.4.1 source named)
+-----------------------------------------------------------
+* time: the timestep (1 ms here); a SpikeSourceArray time t becomes step
+  ``ceil(floor(t * 1000) / timestep_us)`` (``spike_source_array_vertex.py``).
+* stored weight: unsigned 16 bit, ``rint(|w| * scale)`` (``synapse_dynamics_stdp.py``,
+  ``get_plastic_synaptic_data``) with ``scale = 2**(15 - r)`` for the post population's
+  ring-buffer left shift r (``population_vertex.py``, ``get_ring_buffer_shifts`` and
+  ``get_weight_scales``), chosen from the incoming projections' maximum weights and rates.
+* rule constants (w_min, w_max, amplitudes): S16.15 ``accum``, ``round(Decimal(str(v)) * 2**15)``
+  (``spinn_front_end_common/interface/ds/data_type.py``, ``DataType.S1615``).
+* traces: 16 bit with 11 fractional bits (``STDP_FIXED_POINT_ONE = 1 << 11``,
+  ``plasticity/stdp/common.py`` and ``stdp_typedefs.h``); decays come from look-up tables
+  ``floor(exp(-k dt / tau) * 2048)`` for k = 0 .. ceil(ln(2048) tau / dt) rounded up to even,
+  zero beyond (``get_exp_lut_array``; ``maths_lut_exponential_decay`` in ``maths.h``).
+
+The arithmetic that uses them is emulated on Brian2 by :mod:`protocols.hardware`.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import numpy as np
+from brian2 import ms
+
+from .core import PlasticityError
+
+SPYNNAKER_REQUIREMENT = "sPyNNaker==1!7.4.1"
+TIMESTEP_MS = 1.0
+STDP_FIXED_POINT = 11
+STDP_ONE = 1 << STDP_FIXED_POINT          # 2048: trace value of one spike
+S1615_ONE = 1 << 15                        # accum: 16 integer . 15 fraction bits
+DELAY_MS = 1.0                             # one timestep: the smallest delay sPyNNaker accepts
+
+
+@dataclass
+class SpinnakerRule:
+    """One model with its parameters as sPyNNaker components."""
+    timing: str                      # class name in pyNN.spiNNaker or its extra_models
+    timing_params: dict
+    weight: str
+    weight_params: dict
+    receptor: str = "excitatory"
+    emulation: str | None = None     # kind of Brian2 emulation (protocols.hardware), or None
+    neuromodulation: dict | None = None
+    notes: list = field(default_factory=list)
+
+    @property
+    def binary_hint(self) -> str:
+        t = {"SpikePairRule": "pair", "SpikeNearestPairRule": "nearest_pair",
+             "PfisterSpikeTriplet": "pfister_triplet", "Vogels2011Rule": "vogels_2011"}
+        w = {"AdditiveWeightDependence": "additive",
+             "MultiplicativeWeightDependence": "multiplicative",
+             "WeightDependenceAdditiveTriplet": "additive"}
+        kind = "izhikevich_neuromodulation" if self.neuromodulation else "mad"
+        return f"IF_curr_exp_stdp_{kind}_{t[self.timing]}_{w[self.weight]}.aplx"
+
+
+def _ms(values, name):
+    return float(values[name] / ms)
+
+
+def _pair_like(model, values, timing):
+    mu = (float(values["mu_plus"]), float(values["mu_minus"]))
+    w_max = float(values["w_max"])
+    taus = {"tau_plus": _ms(values, "tau_plus"), "tau_minus": _ms(values, "tau_minus")}
+    if mu == (0.0, 0.0):
+        return SpinnakerRule(
+            timing, {**taus, "A_plus": float(values["A_plus"]) * w_max,
+                     "A_minus": float(values["A_minus"]) * w_max},
+            "AdditiveWeightDependence", {"w_min": 0.0, "w_max": w_max},
+            emulation="pair_additive" if timing == "SpikePairRule" else "nearest_additive")
+    if mu == (1.0, 1.0):
+        return SpinnakerRule(
+            timing, {**taus, "A_plus": float(values["A_plus"]),
+                     "A_minus": float(values["A_minus"])},
+            "MultiplicativeWeightDependence", {"w_min": 0.0, "w_max": w_max},
+            emulation="pair_multiplicative" if timing == "SpikePairRule"
+            else "nearest_multiplicative")
+    raise PlasticityError(
+        f"{model}: mu_plus = {mu[0]:g}, mu_minus = {mu[1]:g} cannot run on SpiNNaker: "
+        f"sPyNNaker 7.4.1 has additive and multiplicative weight dependences only; nearest "
+        f"supported rule: {model} with parameter set 'multiplicative' (mu = 1, 1) or "
+        f"'additive' (mu = 0, 0)")
+
+
+def _triplet(values):
+    if values["interaction"] != "all_to_all":
+        raise PlasticityError(
+            "stdp_triplet: interaction 'nearest' cannot run on SpiNNaker: sPyNNaker 7.4.1's "
+            "PfisterSpikeTriplet adds traces (all-to-all); nearest supported rule: stdp_triplet "
+            "with an all_to_all parameter set (e.g. 'visual_all_to_all_full')")
+    return SpinnakerRule(
+        "PfisterSpikeTriplet",
+        {"tau_plus": _ms(values, "tau_plus"), "tau_minus": _ms(values, "tau_minus"),
+         "tau_x": _ms(values, "tau_x"), "tau_y": _ms(values, "tau_y"),
+         "A_plus": float(values["A2_plus"]), "A_minus": float(values["A2_minus"])},
+        "WeightDependenceAdditiveTriplet",
+        {"w_min": 0.0, "w_max": float(values["w_max"]),
+         "A3_plus": float(values["A3_plus"]), "A3_minus": float(values["A3_minus"])})
+
+
+def _vogels(values):
+    eta = float(values["eta"])
+    return SpinnakerRule(
+        "Vogels2011Rule", {"alpha": float(values["alpha"]), "tau": _ms(values, "tau"),
+                           "A_plus": eta, "A_minus": eta},
+        "AdditiveWeightDependence", {"w_min": 0.0, "w_max": float(values["w_max"])},
+        receptor="inhibitory")
+
+
+def _dopamine(values):
+    if float(values["b"] / (1.0 / ms)) != 0.0:
+        raise PlasticityError(
+            "stdp_dopamine: a dopamine baseline b != 0 cannot run on SpiNNaker: sPyNNaker "
+            "7.4.1's Neuromodulation has no baseline; nearest supported rule: stdp_dopamine "
+            "with b = 0 (parameter set 'nest_defaults')")
+    return SpinnakerRule(
+        "SpikePairRule", {"tau_plus": _ms(values, "tau_plus"),
+                          "tau_minus": _ms(values, "tau_minus"),
+                          "A_plus": float(values["A_plus"]), "A_minus": float(values["A_minus"])},
+        "AdditiveWeightDependence", {"w_min": float(values["w_min"]),
+                                     "w_max": float(values["w_max"])},
+        neuromodulation={"tau_c": _ms(values, "tau_c"), "tau_d": _ms(values, "tau_n"),
+                         "w_min": float(values["w_min"]), "w_max": float(values["w_max"])},
+        notes=["the dopamine spike's size is the reward projection's weight (1.0 here)"])
+
+
+def _refuse(reason, nearest):
+    def f(values):
+        raise PlasticityError(f"{reason}; nearest supported rule: {nearest}")
+    f.refusal = (reason, nearest)
+    return f
+
+
+_STP = "sPyNNaker 7.4.1 has no short-term plasticity synapse"
+SUPPORT = {
+    "stdp_pair": lambda v: _pair_like("stdp_pair", v, "SpikePairRule"),
+    "stdp_nn_symm": lambda v: _pair_like("stdp_nn_symm", v, "SpikeNearestPairRule"),
+    "stdp_nn_pre_centered": _refuse(
+        "stdp_nn_pre_centered cannot run on SpiNNaker: sPyNNaker 7.4.1's SpikeNearestPairRule "
+        "pairs every spike with the nearest earlier partner (symmetric)", "stdp_nn_symm"),
+    "stdp_nn_restr": _refuse(
+        "stdp_nn_restr cannot run on SpiNNaker: sPyNNaker 7.4.1's SpikeNearestPairRule pairs "
+        "every spike with the nearest earlier partner (symmetric)", "stdp_nn_symm"),
+    "stdp_triplet": _triplet,
+    "stdp_power_law": _refuse(
+        "stdp_power_law cannot run on SpiNNaker: sPyNNaker 7.4.1 has no power-law weight "
+        "dependence", "stdp_pair with parameter set 'multiplicative'"),
+    "tsodyks_markram": _refuse(f"tsodyks_markram cannot run on SpiNNaker: {_STP}",
+                               "none (a static synapse)"),
+    "quantal_stp": _refuse(f"quantal_stp cannot run on SpiNNaker: {_STP}",
+                           "none (a static synapse)"),
+    "bernoulli": _refuse("bernoulli cannot run on SpiNNaker: sPyNNaker 7.4.1 has no stochastic "
+                         "synapse", "none (a static synapse)"),
+    "clopath": _refuse("clopath cannot run on SpiNNaker: sPyNNaker 7.4.1 exports no "
+                       "voltage-based rule", "stdp_triplet (all_to_all)"),
+    "graupner_brunel": _refuse("graupner_brunel cannot run on SpiNNaker: sPyNNaker 7.4.1 "
+                               "exports no calcium-based rule", "stdp_triplet (all_to_all)"),
+    "stdp_dopamine": _dopamine,
+    "vogels_sprekeler": _vogels,
+    "synaptic_scaling": _refuse("synaptic_scaling cannot run on SpiNNaker: sPyNNaker 7.4.1 "
+                                "has no homeostatic scaling", "stdp_pair"),
+    "stdp_pair_scaling": _refuse("stdp_pair_scaling cannot run on SpiNNaker: sPyNNaker 7.4.1 "
+                                 "has no homeostatic scaling", "stdp_pair (without scaling)"),
+}
+for _m in ("rate_hebb", "rate_oja", "rate_bcm", "rate_delta"):
+    SUPPORT[_m] = _refuse(f"{_m} cannot run on SpiNNaker: it is a rate-neuron rule and "
+                          "SpiNNaker runs spiking neurons", "stdp_pair (spiking)")
+
+
+# measured here (sPyNNaker 7.4.1, numpy 2.3): components that sPyNNaker exports but cannot map
+KNOWN_FAILURES = {
+    "stdp_dopamine": "sPyNNaker 7.4.1 fails to generate the Neuromodulation synapses under "
+                     "numpy 2 (synapse_dynamics_neuromodulation.py: 'Python integer 3221225472 "
+                     "out of bounds for uint8'); the report says so, nothing here works around it",
+}
+
+
+def rule_for(model, values) -> SpinnakerRule:
+    """The sPyNNaker components for ``model`` with resolved ``values``, or a PlasticityError
+    naming the nearest supported rule."""
+    name = model.name if hasattr(model, "name") else str(model)
+    if name not in SUPPORT:
+        raise PlasticityError(f"{name}: no SpiNNaker mapping is defined")
+    return SUPPORT[name](values)
+
+
+def support_cell(model) -> str:
+    """The ``plasticity list`` entry: the components of the default set, or 'no'."""
+    try:
+        rule = rule_for(model, model.resolve(model.default_set, {}))
+    except PlasticityError:
+        return "no"
+    return f"{rule.timing}+{rule.weight.replace('WeightDependence', '')}" + \
+        ("+Neuromodulation" if rule.neuromodulation else "") + \
+        (" (mapping fails: sPyNNaker bug under numpy 2)" if model.name in KNOWN_FAILURES else "")
+
+
+# ----------------------------------------------------------------------------------------------
+# number formats
+# ----------------------------------------------------------------------------------------------
+def s1615(value: float) -> int:
+    """S16.15 bits of a rule constant, as sPyNNaker writes it (DataType.S1615)."""
+    return int(round(Decimal(str(float(value))) * S1615_ONE))
+
+
+def spike_steps(times_ms, timestep_ms: float = TIMESTEP_MS) -> np.ndarray:
+    """Timesteps of SpikeSourceArray times: ceil(floor(t * 1000) / timestep_us)."""
+    t = np.asarray(times_ms, dtype=float)
+    return np.ceil(np.floor(t * 1000.0) / (timestep_ms * 1000.0)).astype(np.int64)
+
+
+def exp_lut(tau_ms: float, timestep_ms: float = TIMESTEP_MS) -> np.ndarray:
+    """sPyNNaker's decay table exp(-k dt / tau) in 11-bit fixed point (shift 0), zero beyond."""
+    lam = timestep_ms / float(tau_ms)
+    size, extra = divmod(math.log(STDP_ONE) / lam, 2)
+    size = (int(size) + (extra > 0)) * 2
+    return np.floor(np.exp(np.arange(size) * -lam) * STDP_ONE)
+
+
+def quantise_weights(w, weight_scale: float) -> np.ndarray:
+    """Weights as the chip stores them: rint(|w| * scale) / scale."""
+    return np.rint(np.abs(np.asarray(w, dtype=float)) * weight_scale) / weight_scale
+
+
+# ----------------------------------------------------------------------------------------------
+# mapping on a virtual board (a separate process in a temporary folder)
+# ----------------------------------------------------------------------------------------------
+CFG = """[Machine]
+virtual_board = True
+version = 5
+
+[Reports]
+default_report_file_path = {reports}
+"""
+
+
+def available() -> bool:
+    try:
+        import importlib.util
+        return importlib.util.find_spec("spynnaker") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def map_network(rule: SpinnakerRule, pre_times_ms: list, weights, duration_ms: float,
+                reward_times_ms=None, timeout_s: float = 300.0) -> dict:
+    """Build the network (pre spike sources -> plastic projection -> IF_curr_exp posts, one
+    synapse per condition) in sPyNNaker on a virtual board, run it (mapping and data generation:
+    nothing executes) and return mapped / reason / cores / SDRAM / ring-buffer shifts / weight
+    scales / the read-back weights."""
+    if not available():
+        raise PlasticityError(f"backend pynn.spinnaker needs {SPYNNAKER_REQUIREMENT} "
+                              "(make install puts it into .venv)")
+    spec = {"timestep_ms": TIMESTEP_MS, "duration_ms": float(duration_ms),
+            "pre_times": [[float(t) for t in ts] for ts in pre_times_ms],
+            "weights": [float(w) for w in weights], "delay_ms": DELAY_MS,
+            "receptor": rule.receptor,
+            "timing": {"class": rule.timing, "params": rule.timing_params},
+            "weight": {"class": rule.weight, "params": rule.weight_params}}
+    if rule.neuromodulation:
+        spec["neuromodulation"] = {"params": rule.neuromodulation, "weight": 1.0,
+                                   "reward_times": [float(t) for t in reward_times_ms or []]}
+    worker = os.path.join(os.path.dirname(__file__), "spinnaker_worker.py")
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="plasticity-spinnaker-") as tmp:
+        with open(os.path.join(tmp, ".spynnaker.cfg"), "w") as f:
+            f.write(CFG.format(reports=os.path.join(tmp, "reports")))
+        with open(os.path.join(tmp, "spec.json"), "w") as f:
+            json.dump(spec, f)
+        env = {**os.environ, "HOME": tmp, "XDG_CONFIG_HOME": os.path.join(tmp, ".config"),
+               "XDG_CONFIG_DIRS": os.path.join(tmp, ".xdg"), "PYTHONWARNINGS": "ignore"}
+        result_path = os.path.join(tmp, "result.json")
+        log_path = os.path.join(tmp, "log.txt")
+        with open(log_path, "w") as log:
+            try:
+                proc = subprocess.run([sys.executable, worker, "spec.json", result_path],
+                                      cwd=tmp, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                      timeout=timeout_s)
+            except subprocess.TimeoutExpired:
+                raise PlasticityError(f"sPyNNaker mapping took longer than {timeout_s:.0f} s")
+        if not os.path.exists(result_path):
+            with open(log_path) as f:
+                tail = [ln.strip() for ln in f.read().splitlines() if ln.strip()]
+            raise PlasticityError(f"sPyNNaker exited with code {proc.returncode} before "
+                                  f"reporting: {tail[-1] if tail else 'no output'}")
+        with open(result_path) as f:
+            out = json.load(f)
+    out["wall_s"] = time.perf_counter() - t0
+    out["spec"] = spec
+    return out

@@ -1,0 +1,107 @@
+"""Build one protocol network in sPyNNaker against a virtual board and report what the chip holds.
+
+Run by :func:`models.spinnaker.map_network` as a separate process whose working directory,
+``HOME`` and ``XDG_CONFIG_HOME`` are a temporary folder holding the ``.spynnaker.cfg`` written by
+that function: sPyNNaker's configuration and report folders never touch the user's home or cwd.
+This file imports nothing from the package (it runs by path, quickly, in its own interpreter).
+
+Input (argv[1], JSON): timestep_ms, duration_ms, pre_times [per condition, ms], weights
+[per condition], delay_ms, receptor, timing {class, params}, weight {class, params},
+neuromodulation (optional: {params, reward_times, weight}).
+Output (argv[2], JSON): mapped, reason, cores, sdram_bytes, vertices, ring_buffer_shifts,
+weight_scales, weights (read back), versions.
+"""
+import json
+import sys
+import traceback
+
+
+def _cls(sim, name):
+    obj = getattr(sim, name, None)
+    if obj is None:
+        obj = getattr(sim.extra_models, name)
+    return obj
+
+
+def build_and_map(spec):
+    import pyNN.spiNNaker as sim
+    from spynnaker.pyNN.data import SpynnakerDataView
+    import spynnaker
+
+    out = {"mapped": False, "reason": "", "versions": {
+        "sPyNNaker": getattr(spynnaker, "__version__", "?")}}
+    n = len(spec["pre_times"])
+    sim.setup(timestep=spec["timestep_ms"])
+    try:
+        pre = sim.Population(n, sim.SpikeSourceArray(spike_times=spec["pre_times"]),
+                             label="pre")
+        post = sim.Population(n, sim.IF_curr_exp(), label="post")
+        timing = _cls(sim, spec["timing"]["class"])(**spec["timing"]["params"])
+        weight = _cls(sim, spec["weight"]["class"])(**spec["weight"]["params"])
+        stdp = sim.STDPMechanism(timing_dependence=timing, weight_dependence=weight,
+                                 weight=float(spec["weights"][0]), delay=spec["delay_ms"])
+        conns = [(k, k, float(w), spec["delay_ms"]) for k, w in enumerate(spec["weights"])]
+        proj = sim.Projection(pre, post, sim.FromListConnector(conns), synapse_type=stdp,
+                              receptor_type=spec["receptor"], label="plastic")
+        nm = spec.get("neuromodulation")
+        if nm:
+            reward = sim.Population(1, sim.SpikeSourceArray(spike_times=nm["reward_times"]),
+                                    label="reward")
+            sim.Projection(reward, post, sim.AllToAllConnector(),
+                           synapse_type=sim.extra_models.Neuromodulation(
+                               weight=nm["weight"], **nm["params"]),
+                           receptor_type="reward", label="dopamine")
+        sim.run(spec["duration_ms"])
+        got = proj.get(["weight"], format="list")
+        w = [None] * n
+        for i, _j, value in got:
+            w[int(i)] = float(value)
+        out["weights"] = w
+        steps = int(round(spec["duration_ms"] / spec["timestep_ms"]))
+        vertices, sdram = [], 0
+        for p in SpynnakerDataView.iterate_placemements():
+            label = p.vertex.label or type(p.vertex).__name__
+            if label.startswith("SYSTEM"):
+                continue
+            s = int(p.vertex.sdram_required.get_total_sdram(steps))
+            sdram += s
+            binary = ""
+            try:
+                binary = p.vertex.get_binary_file_name()
+            except Exception:          # noqa: BLE001 (a vertex without a binary)
+                pass
+            vertices.append({"label": label, "chip": [p.x, p.y], "core": p.p,
+                             "sdram_bytes": s, "binary": binary})
+        out["vertices"] = vertices
+        out["cores"] = len(vertices)
+        out["system_cores"] = SpynnakerDataView.get_n_placements() - len(vertices)
+        out["sdram_bytes"] = sdram
+        shifts = post._vertex.get_ring_buffer_shifts()
+        out["ring_buffer_shifts"] = [int(s) for s in shifts]
+        out["weight_scales"] = [float(s) for s in post._vertex.get_weight_scales(shifts)]
+        out["synapse_type"] = int(proj._synapse_information.synapse_type)
+        out["mapped"] = True
+    except Exception as e:        # noqa: BLE001 (sPyNNaker's reason goes into the report)
+        lines = [ln.strip() for ln in str(e).splitlines() if ln.strip()]
+        out["reason"] = f"{type(e).__name__}: {lines[0] if lines else ''}"[:400]
+        out["traceback"] = traceback.format_exc()[-3000:]
+    finally:
+        try:
+            sim.end()
+        except Exception:          # noqa: BLE001
+            pass
+    return out
+
+
+def main():
+    with open(sys.argv[1]) as f:
+        spec = json.load(f)
+    out = build_and_map(spec)
+    with open(sys.argv[2] + ".part", "w") as f:
+        json.dump(out, f)
+    import os
+    os.replace(sys.argv[2] + ".part", sys.argv[2])
+
+
+if __name__ == "__main__":
+    main()

@@ -80,6 +80,11 @@ PLAN = (
     ("sjostrom_2001", "stdp_nn_symm", ("additive",), ("brian2", "spinnaker")),
     ("wang_2005", "stdp_pair", ("additive", "multiplicative"), ("spinnaker",)),
     ("wang_2005", "stdp_nn_symm", ("additive",), ("spinnaker",)),
+    ("bi_poo_1998", "stdp_triplet", ("hippocampal_all_to_all_full",), ("spinnaker",)),
+    ("sjostrom_2001", "stdp_triplet", ("visual_all_to_all_full", "visual_all_to_all_minimal"),
+     ("spinnaker",)),
+    ("wang_2005", "stdp_triplet", ("hippocampal_all_to_all_full",
+                                   "hippocampal_all_to_all_minimal"), ("spinnaker",)),
 )
 HARDWARE_BACKEND = "spinnaker"      # a PLAN backend: brian2 run with --hardware spinnaker
 # protocols whose figure is drawn from the whole group of their results (one figure each)
@@ -632,13 +637,14 @@ def _hardware_html(hardware, mapping):
                  "<th>w_init → on chip</th><th>emulated</th></tr>")
         for r in mapping:
             what = r.get("rule", "") + (f" — {r['reason']}" if r.get("reason") else "")
-            mapped = r["status"] == "mapped"
+            weights = (_fmt(r["w_init"], ".6g") + " → " + _fmt(r["w_chip"], ".10g")) \
+                if r["status"] == "mapped" else "–"
             h.append(f"<tr><td>{r['model']}</td><td>{r['set']}</td><td>{r['status']}</td>"
                      f"<td>{html.escape(what)}</td><td>{r.get('cores', '–')}</td>"
                      f"<td>{r.get('sdram_bytes', '–')}</td>"
                      f"<td>{r.get('ring_buffer_shift', '–')}</td>"
                      f"<td>{_fmt(r.get('weight_lsb'))}</td>"
-                     f"<td>{_fmt(r['w_init'], '.6g') + ' → ' + _fmt(r['w_chip'], '.10g') if mapped else '–'}</td>"
+                     f"<td>{weights}</td>"
                      f"<td>{'yes' if r.get('emulated') else '–'}</td></tr>")
     if hardware:
         h.append("</table><h2>Ideal vs on SpiNNaker (emulated on brian2 with sPyNNaker 7.4.1's "

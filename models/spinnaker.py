@@ -77,6 +77,20 @@ class SpinnakerRule:
     emulation: str | None = None     # kind of Brian2 emulation (protocols.hardware), or None
     neuromodulation: dict | None = None
     notes: list = field(default_factory=list)
+    # the weight dependence writes its amplitudes times w_max (weight_dependence_additive_triplet
+    # .py) instead of as given (weight_dependence_additive.py)
+    amplitudes_times_w_max: bool = False
+
+    def amplitudes_s1615(self) -> dict:
+        """The S16.15 bits of the amplitudes as sPyNNaker writes them."""
+        k = self.weight_params["w_max"] if self.amplitudes_times_w_max else None
+        a = lambda v: s1615(v * k * 1.0 if k is not None else v * 1.0)
+        out = {"a_plus_q": a(self.timing_params["A_plus"]),
+               "a_minus_q": a(self.timing_params["A_minus"])}
+        for name in ("A3_plus", "A3_minus"):
+            if name in self.weight_params:
+                out[f"a3_{name[3:]}_q"] = a(self.weight_params[name])
+        return out
 
     @property
     def binary_hint(self) -> str:
@@ -118,19 +132,22 @@ def _pair_like(model, values, timing):
 
 
 def _triplet(values):
+    """Our amplitudes are weight changes; sPyNNaker multiplies its amplitudes by w_max."""
     if values["interaction"] != "all_to_all":
         raise PlasticityError(
             "stdp_triplet: interaction 'nearest' cannot run on SpiNNaker: sPyNNaker 7.4.1's "
             "PfisterSpikeTriplet adds traces (all-to-all); nearest supported rule: stdp_triplet "
             "with an all_to_all parameter set (e.g. 'visual_all_to_all_full')")
+    w_max = float(values["w_max"])
     return SpinnakerRule(
         "PfisterSpikeTriplet",
         {"tau_plus": _ms(values, "tau_plus"), "tau_minus": _ms(values, "tau_minus"),
          "tau_x": _ms(values, "tau_x"), "tau_y": _ms(values, "tau_y"),
-         "A_plus": float(values["A2_plus"]), "A_minus": float(values["A2_minus"])},
+         "A_plus": float(values["A2_plus"]) / w_max, "A_minus": float(values["A2_minus"]) / w_max},
         "WeightDependenceAdditiveTriplet",
-        {"w_min": 0.0, "w_max": float(values["w_max"]),
-         "A3_plus": float(values["A3_plus"]), "A3_minus": float(values["A3_minus"])})
+        {"w_min": 0.0, "w_max": w_max, "A3_plus": float(values["A3_plus"]) / w_max,
+         "A3_minus": float(values["A3_minus"]) / w_max},
+        emulation="triplet_additive", amplitudes_times_w_max=True)
 
 
 def _vogels(values):
@@ -244,12 +261,13 @@ def spike_steps(times_ms, timestep_ms: float = TIMESTEP_MS) -> np.ndarray:
     return np.ceil(np.floor(t * 1000.0) / (timestep_ms * 1000.0)).astype(np.int64)
 
 
-def exp_lut(tau_ms: float, timestep_ms: float = TIMESTEP_MS) -> np.ndarray:
-    """sPyNNaker's decay table exp(-k dt / tau) in 11-bit fixed point (shift 0), zero beyond."""
+def exp_lut(tau_ms: float, timestep_ms: float = TIMESTEP_MS, shift: int = 0) -> np.ndarray:
+    """sPyNNaker's decay table: entry k = floor(exp(-(k << shift) dt / tau) * 2048), looked up
+    with index dt_steps >> shift, zero beyond the table (get_exp_lut_array)."""
     lam = timestep_ms / float(tau_ms)
-    size, extra = divmod(math.log(STDP_ONE) / lam, 2)
+    size, extra = divmod(math.log(STDP_ONE) / lam / (1 << shift), 2)
     size = (int(size) + (extra > 0)) * 2
-    return np.floor(np.exp(np.arange(size) * -lam) * STDP_ONE)
+    return np.floor(np.exp((np.arange(size) << shift) * -lam) * STDP_ONE)
 
 
 def quantise_weights(w, weight_scale: float) -> np.ndarray:

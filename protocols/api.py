@@ -1,10 +1,11 @@
 """Run a protocol end to end: validate everything, simulate, measure, write the NIX file."""
 from __future__ import annotations
 
-from models import get_model
-from models.core import PlasticityError, format_value
+import json
+import os
 
-from models import spinnaker
+from models import get_model, spinnaker
+from models.core import PlasticityError, format_value
 
 from . import engine, get_protocol
 from . import hardware as hardware_mod
@@ -106,7 +107,8 @@ def run_protocol(protocol_name, model_name, set_name=None, overrides=None, backe
         check_writable(out)
     if hardware is not None:
         result = hardware_mod.run_emulated(model, set_name, values, schedule,
-                                           hardware_mod.HARDWARE[hardware], progress)
+                                           hardware_mod.HARDWARE[hardware], progress,
+                                           label=hardware)
         summary = _finish(protocol, result, options, out)
         summary["hardware"] = result.extra["hardware"]
         return result, summary
@@ -175,8 +177,6 @@ def _write_map_report(protocol, model, set_name, rule, chip, w0, merged, rep, ou
                        for k, (c, w) in enumerate(zip(chip.conditions, w0))],
     }
     if out:
-        import json
-        import os
         tmp = out + ".part"
         with open(tmp, "w") as f:
             json.dump(report, f, indent=1)

@@ -109,12 +109,15 @@ def test_cli_backend_pynn_spinnaker(tmp_path):
 
 
 def test_cli_hardware_refusals(tmp_path):
+    pair = ("bi_poo_1998", "--model", "stdp_pair", "--hardware", "spinnaker")
     for args, text in (
-            (("--backend", "pynn.nest"), "brian2 only"),
-            (("--device", "cpp_standalone"), "runtime mode only"),
-            (("--model", "stdp_triplet"), "not emulated")):
-        argv = ["run", "bi_poo_1998", "--model", "stdp_pair", "--hardware", "spinnaker", *args]
-        r = cli(*argv, "--out", str(tmp_path / "x.nix"))
+            ((*pair, "--backend", "pynn.nest"), "brian2 only"),
+            ((*pair, "--device", "cpp_standalone"), "runtime mode only"),
+            (("izhikevich_2007", "--model", "stdp_dopamine", "--params", "nest_defaults",
+              "--hardware", "spinnaker"), "not emulated"),
+            (("bi_poo_1998", "--model", "stdp_triplet", "--params", "visual_nearest_full",
+              "--hardware", "spinnaker"), "nearest supported rule")):
+        r = cli("run", *args, "--out", str(tmp_path / "x.nix"))
         assert r.returncode == 2 and text in r.stderr and r.stderr.count("\n") == 1, r.stderr
         assert not (tmp_path / "x.nix").exists()
 
@@ -136,14 +139,21 @@ def _schedule(seed=7, n_cond=4, duration=1200.0):
 
 
 OVERRIDES = {"w_max": 1.0, "w_init": 0.5, "A_plus": 0.01, "A_minus": 0.012}
+TRIPLET = ("stdp_triplet", "hippocampal_all_to_all_full")
 CASES = [("stdp_pair", "additive"), ("stdp_pair", "multiplicative"),
-         ("stdp_nn_symm", "additive"), ("stdp_nn_symm", "multiplicative")]
+         ("stdp_nn_symm", "additive"), ("stdp_nn_symm", "multiplicative"), TRIPLET]
+
+
+def _values(model, set_name):
+    if model.name == "stdp_triplet":        # amplitudes are weights: w_max = 1, w_init = 0.5
+        return model.resolve(set_name, {"w_max": 1.0, "w_init": 0.5})
+    return model.resolve(set_name, OVERRIDES)
 
 
 @pytest.mark.parametrize("model_name,set_name", CASES)
 def test_emulation_with_constraints_off_is_the_ideal_run(model_name, set_name):
     model = get_model(model_name)
-    values = model.resolve(set_name, OVERRIDES)
+    values = _values(model, set_name)
     sched = _schedule()
     ideal = engine.run(model, set_name, values, sched, "brian2")
     emu = hw.run_emulated(model, set_name, values, sched, hw.IDEAL)
@@ -156,12 +166,12 @@ def test_emulation_with_constraints_off_is_the_ideal_run(model_name, set_name):
     np.testing.assert_array_equal(emu.w_initial, ideal.w_initial)
 
 
-def _lut(tau):
-    """sPyNNaker's table written from its definition: floor(2048 exp(-k / tau)), k = 0 .. the
-    first even count covering ln(2048) tau (1 ms steps)."""
-    n = math.ceil(math.log(2048) * tau)
+def _lut(tau, shift=0):
+    """sPyNNaker's table written from its definition: entry k = floor(2048 exp(-k 2**shift /
+    tau)) for k = 0 .. the first even count covering ln(2048) tau / 2**shift (1 ms steps)."""
+    n = math.ceil(math.log(2048) * tau / 2 ** shift)
     n += n % 2
-    return [math.floor(2048 * math.exp(-k / tau)) for k in range(n)]
+    return [math.floor(2048 * math.exp(-k * 2 ** shift / tau)) for k in range(n)]
 
 
 def _s1615(x):
@@ -213,10 +223,54 @@ def _chip(pre, post, w0, tp, wp, r, nearest, mult):
     return stored / 2 ** (15 - r)
 
 
+def _chip_triplet(pre, post, w0, rule, r):
+    """Pfister triplet on the chip (timing_pfister_triplet_impl.h, weight_additive_two_term_impl
+    .h): pair traces r1/o1 (tables of tau_+/tau_-), triplet traces r2/o2 (tables of tau_x/tau_y
+    with 4 ms entries) sampled before their own spike, zero at a side's first spike; amplitudes
+    times w_max (weight_dependence_additive_triplet.py)."""
+    tp, wp = rule.timing_params, rule.weight_params
+    lp, lm = _lut(tp["tau_plus"]), _lut(tp["tau_minus"])
+    lx, ly = _lut(tp["tau_x"], 2), _lut(tp["tau_y"], 2)
+    look = lambda tab, d, sh=0: tab[d >> sh] if (d >> sh) < len(tab) else 0
+    mul = lambda a, b: (a * b) >> 11
+    a2p, a2m = _s1615(tp["A_plus"] * wp["w_max"]), _s1615(tp["A_minus"] * wp["w_max"])
+    a3p, a3m = _s1615(wp["A3_plus"] * wp["w_max"]), _s1615(wp["A3_minus"] * wp["w_max"])
+    w_hi, w_lo = _s1615(wp["w_max"]), _s1615(wp["w_min"])
+    acc_mul = lambda a, tr: (a * (tr << 4)) >> 15
+    hist = [(0, 0, 0)]                                  # (time, o1, o2)
+    for t in post:
+        t0, o1, o2 = hist[-1]
+        hist.append((t, mul(o1, look(lm, t - t0)) + 2048,
+                     0 if t0 == 0 else mul(o2 + 2048, look(ly, t - t0, 2))))
+    stored = int(np.rint(w0 * 2 ** (15 - r)))
+
+    def process(t_end, last_pre, r1):
+        acc = stored << r
+        for tq, _, o2 in hist[1:]:
+            if last_pre < tq <= t_end:
+                dr1 = mul(r1, look(lp, tq - last_pre))
+                acc = min(acc + acc_mul(a2p, dr1) + acc_mul(a3p, mul(dr1, o2)), w_hi)
+        return acc
+
+    last_pre, r1, r2 = 0, 0, 0
+    for t in pre:
+        new_r1 = mul(r1, look(lp, t - last_pre)) + 2048
+        new_r2 = 0 if last_pre == 0 else mul(r2 + 2048, look(lx, t - last_pre, 2))
+        acc = process(t, last_pre, r1)
+        tl, o1l, _ = [h for h in hist if h[0] <= t][-1]
+        if t - tl > 0:
+            do1 = mul(o1l, look(lm, t - tl))
+            acc = max(acc - acc_mul(a2m, do1) - acc_mul(a3m, mul(do1, new_r2)), w_lo)
+        stored = acc >> r
+        last_pre, r1, r2 = t, new_r1, new_r2
+    stored = process(10 ** 9, last_pre, r1) >> r
+    return stored / 2 ** (15 - r)
+
+
 @pytest.mark.parametrize("model_name,set_name", CASES)
 def test_emulation_equals_integer_model_of_the_chip(model_name, set_name):
     model = get_model(model_name)
-    values = model.resolve(set_name, OVERRIDES)
+    values = _values(model, set_name)
     sched = _schedule(seed=11)
     emu = hw.run_emulated(model, set_name, values, sched, hw.SPINNAKER)
     info = emu.extra["hardware"]
@@ -225,8 +279,12 @@ def test_emulation_equals_integer_model_of_the_chip(model_name, set_name):
     assert r == 1          # w_max = 1: 2**0 <= 1, one more bit (population_vertex.py)
     for k, c in enumerate(sched.conditions):
         steps = lambda ts: sorted({math.ceil(math.floor((t + 1.0) * 1000) / 1000) for t in ts})
-        want = _chip(steps(c.pre), steps(c.post), 0.5, rule.timing_params, rule.weight_params,
-                     r, model_name == "stdp_nn_symm", set_name == "multiplicative")
+        if model_name == "stdp_triplet":
+            want = _chip_triplet(steps(c.pre), steps(c.post), 0.5, rule, r)
+        else:
+            want = _chip(steps(c.pre), steps(c.post), 0.5, rule.timing_params,
+                         rule.weight_params, r, model_name == "stdp_nn_symm",
+                         set_name == "multiplicative")
         assert emu.w_final[k] == want, (c.label, emu.w_final[k], want)
         assert emu.w_final[k] != emu.w_initial[k]
 

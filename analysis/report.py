@@ -516,7 +516,14 @@ def write_report(out, files, demos=None, workers=None, mapping=None):
         ideal = groups.get((p, m, s), {}).get("brian2")
         if ideal is None:
             continue
-        hardware.append({"protocol": p, "model": m, "set": s, **hardware_rows(ideal, chip)})
+        row = {"protocol": p, "model": m, "set": s, **hardware_rows(ideal, chip)}
+        fits = list(zip(_literature(p, ideal, datasets), _literature(p, chip, datasets)))
+        if fits:     # the first dataset comparison of the protocol, ideal and on the chip
+            (name, subset, a), (_, _, b) = fits[0]
+            row.update({"dataset": f"{name}: {subset}", "rmse_ideal": a["rmse_percent"],
+                        "rmse_chip": b["rmse_percent"], "nmse_ideal": a["nmse"],
+                        "nmse_chip": b["nmse"]})
+        hardware.append(row)
         stem = os.path.join(out, "figures", f"{p}__{m}__{s}__spinnaker.png")
         title = f"{p}: {m} [{s}], ideal vs on SpiNNaker (sPyNNaker 7.4.1 arithmetic)"
         {"bi_poo_1998": lambda: plot_window([ideal, chip], stem, PROTOCOLS[p].datasets, title),
@@ -654,14 +661,19 @@ def _hardware_html(hardware, mapping):
                  "pairing within one step (<code>protocols/hardware.py</code> names the source "
                  "of each).</p><table><tr><th>protocol</th><th>model</th><th>set</th>"
                  "<th>conditions</th><th>max |ΔΔw|</th><th>mean |ΔΔw|</th><th>worst "
-                 "condition</th><th>weight LSB</th><th>A₊, A₋ (S16.15 LSBs)</th></tr>")
+                 "condition</th><th>weight LSB</th><th>A₊, A₋ (S16.15 LSBs)</th>"
+                 "<th>data</th><th>NMSE ideal / chip</th><th>RMSE ideal / chip (%-points)"
+                 "</th></tr>")
         for r in hardware:
             c = r["constants_s1615"]
             h.append(f"<tr><td>{r['protocol']}</td><td>{r['model']}</td><td>{r['set']}</td>"
                      f"<td>{r['n']}</td><td>{_fmt(r['max_abs'])}</td>"
                      f"<td>{_fmt(r['mean_abs'])}</td><td>{html.escape(r['worst'])}</td>"
                      f"<td>{_fmt(r['weight_lsb'])}</td>"
-                     f"<td>{c.get('a_plus_q', '–')}, {c.get('a_minus_q', '–')}</td></tr>")
+                     f"<td>{c.get('a_plus_q', '–')}, {c.get('a_minus_q', '–')}</td>"
+                     f"<td>{html.escape(r.get('dataset', '–'))}</td>"
+                     f"<td>{_fmt(r.get('nmse_ideal'))} / {_fmt(r.get('nmse_chip'))}</td>"
+                     f"<td>{_fmt(r.get('rmse_ideal'))} / {_fmt(r.get('rmse_chip'))}</td></tr>")
     return h
 
 

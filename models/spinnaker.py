@@ -80,6 +80,7 @@ class SpinnakerRule:
     # the weight dependence writes its amplitudes times w_max (weight_dependence_additive_triplet
     # .py) instead of as given (weight_dependence_additive.py)
     amplitudes_times_w_max: bool = False
+    cell: str = "IF_curr_exp"        # the post population's PyNN cell type on SpiNNaker
 
     def amplitudes_s1615(self) -> dict:
         """The S16.15 bits of the amplitudes as sPyNNaker writes them."""
@@ -92,6 +93,19 @@ class SpinnakerRule:
                 out[f"a3_{name[3:]}_q"] = a(self.weight_params[name])
         return out
 
+    def scaled(self, k: float, why: str) -> "SpinnakerRule":
+        """The rule with its weight-valued parameters times ``k`` (a unit translation, e.g.
+        a conductance in units of the leak conductance to uS)."""
+        import dataclasses
+        tp, wp = dict(self.timing_params), dict(self.weight_params)
+        wp["w_min"] *= k
+        wp["w_max"] *= k
+        if self.weight == "AdditiveWeightDependence":      # its amplitudes are weights
+            tp["A_plus"] *= k
+            tp["A_minus"] *= k
+        return dataclasses.replace(self, timing_params=tp, weight_params=wp,
+                                   notes=self.notes + [f"weights times {k:g}: {why}"])
+
     @property
     def binary_hint(self) -> str:
         t = {"SpikePairRule": "pair", "SpikeNearestPairRule": "nearest_pair",
@@ -100,7 +114,7 @@ class SpinnakerRule:
              "MultiplicativeWeightDependence": "multiplicative",
              "WeightDependenceAdditiveTriplet": "additive"}
         kind = "izhikevich_neuromodulation" if self.neuromodulation else "mad"
-        return f"IF_curr_exp_stdp_{kind}_{t[self.timing]}_{w[self.weight]}.aplx"
+        return f"{self.cell}_stdp_{kind}_{t[self.timing]}_{w[self.weight]}.aplx"
 
 
 def _ms(values, name):
@@ -301,15 +315,22 @@ def map_network(rule: SpinnakerRule, pre_times_ms: list, weights, duration_ms: f
     synapse per condition) in sPyNNaker on a virtual board, run it (mapping and data generation:
     nothing executes) and return mapped / reason / cores / SDRAM / ring-buffer shifts / weight
     scales / the read-back weights."""
+    return run_worker(rule, {"pre_times": [[float(t) for t in ts] for ts in pre_times_ms],
+                             "weights": [float(w) for w in weights]},
+                      duration_ms, reward_times_ms, timeout_s)
+
+
+def run_worker(rule: SpinnakerRule, network: dict, duration_ms: float, reward_times_ms=None,
+               timeout_s: float = 300.0) -> dict:
+    """Run :mod:`models.spinnaker_worker` for ``rule`` and ``network`` (its input keys: either
+    pre_times and weights, or pre_poisson, post, connections and extra_inputs)."""
     if not available():
         raise PlasticityError(f"backend pynn.spinnaker needs {SPYNNAKER_REQUIREMENT} "
                               "(make install puts it into .venv)")
     spec = {"timestep_ms": TIMESTEP_MS, "duration_ms": float(duration_ms),
-            "pre_times": [[float(t) for t in ts] for ts in pre_times_ms],
-            "weights": [float(w) for w in weights], "delay_ms": DELAY_MS,
-            "receptor": rule.receptor,
+            "delay_ms": DELAY_MS, "receptor": rule.receptor,
             "timing": {"class": rule.timing, "params": rule.timing_params},
-            "weight": {"class": rule.weight, "params": rule.weight_params}}
+            "weight": {"class": rule.weight, "params": rule.weight_params}, **network}
     if rule.neuromodulation:
         spec["neuromodulation"] = {"params": rule.neuromodulation, "weight": 1.0,
                                    "reward_times": [float(t) for t in reward_times_ms or []]}

@@ -5,9 +5,12 @@ Run by :func:`models.spinnaker.map_network` as a separate process whose working 
 that function: sPyNNaker's configuration and report folders never touch the user's home or cwd.
 This file imports nothing from the package (it runs by path, quickly, in its own interpreter).
 
-Input (argv[1], JSON): timestep_ms, duration_ms, pre_times [per condition, ms], weights
-[per condition], delay_ms, receptor, timing {class, params}, weight {class, params},
-neuromodulation (optional: {params, reward_times, weight}).
+Input (argv[1], JSON): timestep_ms, duration_ms, delay_ms, receptor, timing {class, params},
+weight {class, params}, and either pre_times [per condition, ms] with weights [per condition]
+(one pre source, plastic synapse and post neuron per condition) or a network: pre_poisson
+{n, rate}, post {cell, n, params}, connections [[i, j, w], ...], extra_inputs [{n, rate,
+receptor, weight}] (static, all-to-all); neuromodulation (optional: {params, reward_times,
+weight}).
 Output (argv[2], JSON): mapped, reason, cores, sdram_bytes, vertices, ring_buffer_shifts,
 weight_scales, weights (read back), versions.
 """
@@ -30,19 +33,36 @@ def build_and_map(spec):
 
     out = {"mapped": False, "reason": "", "versions": {
         "sPyNNaker": getattr(spynnaker, "__version__", "?")}}
-    n = len(spec["pre_times"])
+    d = spec["delay_ms"]
+    if "pre_times" in spec:
+        n = len(spec["pre_times"])
+        conns = [(k, k, float(w), d) for k, w in enumerate(spec["weights"])]
+        post_spec = {"cell": "IF_curr_exp", "n": n, "params": {}}
+    else:
+        conns = [(int(i), int(j), float(w), d) for i, j, w in spec["connections"]]
+        post_spec = spec["post"]
     sim.setup(timestep=spec["timestep_ms"])
     try:
-        pre = sim.Population(n, sim.SpikeSourceArray(spike_times=spec["pre_times"]),
-                             label="pre")
-        post = sim.Population(n, sim.IF_curr_exp(), label="post")
+        if "pre_times" in spec:
+            pre = sim.Population(n, sim.SpikeSourceArray(spike_times=spec["pre_times"]),
+                                 label="pre")
+        else:
+            pre = sim.Population(spec["pre_poisson"]["n"], sim.SpikeSourcePoisson(
+                rate=spec["pre_poisson"]["rate"]), label="pre")
+        post = sim.Population(post_spec["n"], getattr(sim, post_spec["cell"])(
+            **post_spec["params"]), label="post")
         timing = _cls(sim, spec["timing"]["class"])(**spec["timing"]["params"])
         weight = _cls(sim, spec["weight"]["class"])(**spec["weight"]["params"])
         stdp = sim.STDPMechanism(timing_dependence=timing, weight_dependence=weight,
-                                 weight=float(spec["weights"][0]), delay=spec["delay_ms"])
-        conns = [(k, k, float(w), spec["delay_ms"]) for k, w in enumerate(spec["weights"])]
+                                 weight=conns[0][2], delay=d)
         proj = sim.Projection(pre, post, sim.FromListConnector(conns), synapse_type=stdp,
                               receptor_type=spec["receptor"], label="plastic")
+        for k, extra in enumerate(spec.get("extra_inputs", [])):
+            src = sim.Population(extra["n"], sim.SpikeSourcePoisson(rate=extra["rate"]),
+                                 label=f"input{k}")
+            sim.Projection(src, post, sim.AllToAllConnector(),
+                           synapse_type=sim.StaticSynapse(weight=extra["weight"], delay=d),
+                           receptor_type=extra["receptor"], label=f"static{k}")
         nm = spec.get("neuromodulation")
         if nm:
             reward = sim.Population(1, sim.SpikeSourceArray(spike_times=nm["reward_times"]),
@@ -52,11 +72,8 @@ def build_and_map(spec):
                                weight=nm["weight"], **nm["params"]),
                            receptor_type="reward", label="dopamine")
         sim.run(spec["duration_ms"])
-        got = proj.get(["weight"], format="list")
-        w = [None] * n
-        for i, _j, value in got:
-            w[int(i)] = float(value)
-        out["weights"] = w
+        got = {(int(i), int(j)): float(v) for i, j, v in proj.get(["weight"], format="list")}
+        out["weights"] = [got.get((i, j)) for i, j, _w, _d in conns]
         steps = int(round(spec["duration_ms"] / spec["timestep_ms"]))
         vertices, sdram = [], 0
         for p in SpynnakerDataView.iterate_placemements():

@@ -142,20 +142,30 @@ def map_protocol(protocol_name, model_name, set_name=None, overrides=None, out=N
     the report (a dict); ``out``: also written as JSON."""
     protocol, model, set_name, values, options, schedule = _prepare(
         protocol_name, model_name, set_name, overrides, "brian2", 1, schedule_file)
-    if protocol.uses_simulate(model):
+    own = protocol.uses_simulate(model)
+    if own and protocol.spinnaker_network is None:
         raise PlasticityError(f"backend {SPINNAKER_BACKEND}: protocol '{protocol.name}' builds "
-                              "its own network; mapping covers schedule-driven protocols")
+                              "its own network and has no SpiNNaker translation (song_2000 "
+                              "has one; schedule-driven protocols map directly)")
     rule = spinnaker.rule_for(model, values)       # refusal: one line naming the nearest rule
     if out:
         check_writable(out, ".json")        # backend pynn.spinnaker writes a JSON report
     schedule.validate()
+    if own:
+        rule, network, w0 = protocol.spinnaker_network(rule, model, values, schedule)
+        rep = spinnaker.run_worker(rule, network, schedule.duration_ms)
+        return _write_map_report(protocol, model, set_name, rule, schedule, w0, 0, rep, out,
+                                 per_condition=False)
     chip, merged = hardware_mod.chip_schedule(schedule, hardware_mod.SPINNAKER)
     w0 = engine.initial_weights(model, values, schedule)
     rep = hardware_mod.map_schedule(rule, chip, w0)
     return _write_map_report(protocol, model, set_name, rule, chip, w0, merged, rep, out)
 
 
-def _write_map_report(protocol, model, set_name, rule, chip, w0, merged, rep, out):
+def _write_map_report(protocol, model, set_name, rule, chip, w0, merged, rep, out,
+                      per_condition=True):
+    """``per_condition``: one synapse per condition (schedules); else a population of synapses
+    (a protocol's own network), summarised."""
     st = rep.get("synapse_type", 0)
     report = {
         "protocol": protocol.name, "model": model.name, "params": set_name,
@@ -172,10 +182,22 @@ def _write_map_report(protocol, model, set_name, rule, chip, w0, merged, rep, ou
         "wall_s": rep.get("wall_s"),
         "notes": rule.notes + ([spinnaker.KNOWN_FAILURES[model.name]]
                                if model.name in spinnaker.KNOWN_FAILURES else []),
-        "conditions": [{"label": c.label, "w_initial": float(w),
-                        "w_chip": None if not rep.get("weights") else rep["weights"][k]}
-                       for k, (c, w) in enumerate(zip(chip.conditions, w0))],
+        "cell": rule.cell,
     }
+    if per_condition:
+        report["conditions"] = [
+            {"label": c.label, "w_initial": float(w),
+             "w_chip": None if not rep.get("weights") else rep["weights"][k]}
+            for k, (c, w) in enumerate(zip(chip.conditions, w0))]
+    else:
+        report["conditions"] = []
+        report["synapses"] = len(w0)
+        if rep.get("weights"):
+            err = [abs(a - b) for a, b in zip(rep["weights"], w0)]
+            report["synapses_summary"] = {
+                "w_initial_mean": float(sum(w0) / len(w0)),
+                "w_chip_mean": float(sum(rep["weights"]) / len(w0)),
+                "max_abs_difference": float(max(err))}
     if out:
         tmp = out + ".part"
         with open(tmp, "w") as f:

@@ -50,6 +50,9 @@ class Protocol:
     # ``simulate`` runs its Brian2 network on either device (it records with monitors and
     # reads state only after the run): ``--device cpp_standalone`` applies
     standalone: bool = False
+    # backend pynn.spinnaker for a protocol with its own network: (rule, model, values,
+    # schedule) -> (rule as mapped, worker network dict, initial weights); see song_2000
+    spinnaker_network: Callable | None = None
 
     def uses_simulate(self, model: Model) -> bool:
         return self.simulate is not None and (self.simulate_for is None

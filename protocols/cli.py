@@ -76,6 +76,12 @@ def _print_map_report(rep):
               f"weight LSB {rep['weight_lsb']:.6g}")
         for c in rep["conditions"]:
             print(f"  {c['label']:22s} w {c['w_initial']:.6g} -> on chip {c['w_chip']:.10g}")
+        if "synapses_summary" in rep:
+            g = rep["synapses_summary"]
+            print(f"  {rep['synapses']} plastic synapses: mean w {g['w_initial_mean']:.6g} -> "
+                  f"on chip {g['w_chip_mean']:.6g} (largest change {g['max_abs_difference']:.3g})")
+        for note in rep["notes"]:
+            print(f"  note: {note}")
 
 
 def cmd_run(args):

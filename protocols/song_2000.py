@@ -140,6 +140,36 @@ dgi/dt = -gi / tau_inh : 1
                           "means", wall, extra)
 
 
+def spinnaker_network(rule, model, values, schedule):
+    """The network for backend pynn.spinnaker: N_exc Poisson sources at rate_hz through the
+    plastic rule, N_inh at rate_inh_hz through static synapses, onto one ``IF_cond_exp`` with
+    the neuron above (tau_refrac: PyNN's default 0.1 ms; the Brian2 neuron has none).  Song's
+    conductances are in units of the leak conductance; with sPyNNaker's default cm = 1 nF the
+    leak is g_L = cm / tau_m = 0.05 uS, so every weight (and the additive amplitudes) is
+    multiplied by g_L.  Initial weights: the same draw as the brian2 run (seed)."""
+    import dataclasses
+    from models.core import magnitude
+    p = schedule.meta
+    cm_nF = 1.0
+    g_leak = cm_nF / p["tau_m_ms"]                               # nF / ms = uS
+    rng = np.random.default_rng(p["seed"])
+    w0 = rng.uniform(0.0, magnitude(values["w_max"], None), p["N_exc"])
+    rule = dataclasses.replace(
+        rule.scaled(g_leak, f"song_2000 conductances in units of g_L = {g_leak:g} uS"),
+        cell="IF_cond_exp")
+    network = {
+        "pre_poisson": {"n": p["N_exc"], "rate": p["rate_hz"]},
+        "post": {"cell": "IF_cond_exp", "n": 1, "params": {
+            "cm": cm_nF, "tau_m": p["tau_m_ms"], "v_rest": p["V_rest_mV"],
+            "v_thresh": p["V_th_mV"], "v_reset": p["V_reset_mV"], "e_rev_E": p["E_exc_mV"],
+            "e_rev_I": p["E_inh_mV"], "tau_syn_E": p["tau_exc_ms"],
+            "tau_syn_I": p["tau_inh_ms"]}},
+        "connections": [[i, 0, float(w * g_leak)] for i, w in enumerate(w0)],
+        "extra_inputs": [{"n": p["N_inh"], "rate": p["rate_inh_hz"], "receptor": "inhibitory",
+                          "weight": p["g_inh"] * g_leak}]}
+    return rule, network, w0 * g_leak
+
+
 PROTOCOL = Protocol(
     name="song_2000",
     title="Song, Miller & Abbott 2000 competitive Hebbian learning",
@@ -154,4 +184,5 @@ PROTOCOL = Protocol(
     datasets=(),
     simulate=simulate,
     standalone=True,
+    spinnaker_network=spinnaker_network,
 )

@@ -108,6 +108,24 @@ def test_cli_backend_pynn_spinnaker(tmp_path):
     assert "pynn.spinnaker" in r.stdout and "SpikeNearestPairRule+Additive" in r.stdout
 
 
+def test_song_2000_network_maps(tmp_path):
+    """A protocol with its own network: 1000 Poisson inputs through the plastic rule and 200
+    inhibitory ones onto one IF_cond_exp (protocols/song_2000.py spinnaker_network)."""
+    out = tmp_path / "song.json"
+    r = cli("run", "song_2000", "--model", "stdp_pair", "--backend", "pynn.spinnaker",
+            "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    rep = json.loads(out.read_text())
+    assert rep["mapped"] and rep["synapses"] == 1000
+    assert rep["binary"] == "IF_cond_exp_stdp_mad_pair_additive.aplx"
+    assert rep["binary"] in {v["binary"] for v in rep["vertices"]}
+    assert rep["cores"] >= 3                     # 1000 + 200 Poisson sources and the neuron
+    # every weight within half an LSB of the translated initial weight (rint)
+    assert rep["synapses_summary"]["max_abs_difference"] <= rep["weight_lsb"] / 2
+    r = cli("run", "vogels_2011", "--model", "vogels_sprekeler", "--backend", "pynn.spinnaker")
+    assert r.returncode == 2 and "no SpiNNaker translation" in r.stderr
+
+
 def test_cli_hardware_refusals(tmp_path):
     pair = ("bi_poo_1998", "--model", "stdp_pair", "--hardware", "spinnaker")
     for args, text in (

@@ -124,7 +124,6 @@ def job_device(job, device):
     """The Brian2 device a ``reproduce`` job runs on: ``device`` for brian2 jobs whose protocol
     and model support it (the results equal runtime mode's to rounding: tests/
     test_performance_options.py), else runtime."""
-    from protocols import engine
     from protocols.api import _check_device
     from models.core import PlasticityError
     pname, mname, _, backend, _ = job
@@ -132,9 +131,8 @@ def job_device(job, device):
         return "runtime"
     try:
         _check_device(PROTOCOLS[pname], MODELS[mname], backend, device)
-    except PlasticityError:
+    except PlasticityError:          # (reproduce checked the device name before any job)
         return "runtime"
-    engine._check_device_name(device)
     return device
 
 

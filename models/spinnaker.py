@@ -193,7 +193,6 @@ def _dopamine(values):
 def _refuse(reason, nearest):
     def f(values):
         raise PlasticityError(f"{reason}; nearest supported rule: {nearest}")
-    f.refusal = (reason, nearest)
     return f
 
 

@@ -113,7 +113,7 @@ def run_protocol(protocol_name, model_name, set_name=None, overrides=None, backe
         summary["hardware"] = result.extra["hardware"]
         return result, summary
     if protocol.uses_simulate(model):
-        with engine.brian2_device(device, f"{protocol.name}__{model.name}"):
+        with engine.brian2_device(device, engine.project_key(protocol.name, model.name)):
             result = protocol.simulate(model, set_name, values, schedule, backend, progress)
     else:
         result = engine.run(model, set_name, values, schedule, backend, threads=threads,

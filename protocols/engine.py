@@ -381,12 +381,32 @@ def brian2_device(device: str, key: str):
 # ----------------------------------------------------------------------------------------------
 def _run_brian2(model, values, schedule, w0, threads=1, progress=False, blocks=None,
                 device="runtime"):
-    # one standalone project per protocol and model: jobs of one model in different protocols
-    # neither recompile each other's project nor wait for its lock
-    key = re.sub(r"[^A-Za-z0-9_]", "_", f"{schedule.protocol}__{model.name}")
-    with brian2_device(device, key):
+    with brian2_device(device, project_key(schedule.protocol, model.name)):
         return _run_brian2_on_device(model, values, schedule, w0, progress, blocks,
                                      device != "runtime")
+
+
+def spike_generators(schedule, off):
+    """Brian2 SpikeGeneratorGroups ``pre_spikes``, ``post_spikes`` of a schedule: neuron k fires
+    condition k's train, shifted by ``off`` steps of the schedule's dt."""
+    import brian2 as b2
+    dt = schedule.dt_ms * b2.ms
+    n = len(schedule.conditions)
+
+    def generator(role):
+        steps = schedule.steps(role)
+        idx = np.concatenate([np.full(len(s), k) for k, s in enumerate(steps)] + [[]]).astype(int)
+        t = np.concatenate(steps + [np.zeros(0, np.int64)]) + off
+        return b2.SpikeGeneratorGroup(n, idx, t * dt, dt=dt, name=f"{role}_spikes")
+
+    return generator("pre"), generator("post")
+
+
+def project_key(protocol_name: str, model_name: str) -> str:
+    """The cpp_standalone project of a protocol and model (:func:`brian2_device`): one per pair,
+    so that jobs of one model in different protocols neither recompile each other's project
+    nor wait for its lock."""
+    return re.sub(r"[^A-Za-z0-9_]", "_", f"{protocol_name}__{model_name}")
 
 
 def _run_brian2_on_device(model, values, schedule, w0, progress, blocks, standalone):
@@ -398,13 +418,7 @@ def _run_brian2_on_device(model, values, schedule, w0, progress, blocks, standal
     off = int(round(OFFSET_MS / schedule.dt_ms))
     b2.seed(int(schedule.meta.get("seed", DEFAULT_SEED)))
 
-    def generator(role):
-        steps = schedule.steps(role)
-        idx = np.concatenate([np.full(len(s), k) for k, s in enumerate(steps)] + [[]]).astype(int)
-        t = np.concatenate(steps + [np.zeros(0, np.int64)]) + off
-        return b2.SpikeGeneratorGroup(n, idx, t * dt, dt=dt, name=f"{role}_spikes")
-
-    pre, post = generator("pre"), generator("post")
+    pre, post = spike_generators(schedule, off)
     syn = plastic_synapses(model, pre, post, dt=dt, name="plastic")
     syn.connect(j="i")
     set_parameters(syn, model.name, values)

@@ -293,13 +293,7 @@ def run_emulated(model, set_name, values, schedule: Schedule, constraints: Const
     off = int(round(engine.OFFSET_MS / sched.dt_ms))
     b2.start_scope()
 
-    def generator(role):
-        steps = sched.steps(role)
-        idx = np.concatenate([np.full(len(s), k) for k, s in enumerate(steps)] + [[]]).astype(int)
-        tt = np.concatenate(steps + [np.zeros(0, np.int64)]) + off
-        return b2.SpikeGeneratorGroup(n, idx, tt * dt, dt=dt)
-
-    pre, post = generator("pre"), generator("post")
+    pre, post = engine.spike_generators(sched, off)
     syn = b2.Synapses(pre, post, model=eqs, on_pre=on_pre, on_post=on_post, namespace=ns, dt=dt)
     syn.connect(j="i")
     syn.pre.order = 1           # post pathway first: sPyNNaker processes a step's post spikes

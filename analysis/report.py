@@ -302,14 +302,12 @@ def spinnaker_mapping(out):
 def hardware_rows(ideal: dict, chip: dict) -> dict:
     """Δw on SpiNNaker (emulated) minus ideal, per condition, in percentage points."""
     by = {c["label"]: c for c in ideal["conditions"]}
-    d = [c["dw_percent"] - by[c["label"]]["dw_percent"] for c in chip["conditions"]
-         if c["label"] in by]
-    d = np.asarray(d, dtype=float)
+    common = [c for c in chip["conditions"] if c["label"] in by]
+    d = np.asarray([c["dw_percent"] - by[c["label"]]["dw_percent"] for c in common], float)
     hw = json.loads(chip["meta"].get("hardware_json") or "{}")
-    worst = int(np.argmax(np.abs(d))) if len(d) else None
     return {"n": int(len(d)), "max_abs": float(np.max(np.abs(d))) if len(d) else float("nan"),
             "mean_abs": float(np.mean(np.abs(d))) if len(d) else float("nan"),
-            "worst": chip["conditions"][worst]["label"] if worst is not None else "",
+            "worst": common[int(np.argmax(np.abs(d)))]["label"] if len(d) else "",
             "weight_lsb": hw.get("weight_lsb"), "ring_buffer_shift": hw.get("ring_buffer_shift"),
             "constants_s1615": hw.get("constants_s1615", {}),
             "spikes_merged": hw.get("spikes_merged")}

@@ -314,15 +314,17 @@ def map_network(rule: SpinnakerRule, pre_times_ms: list, weights, duration_ms: f
     synapse per condition) in sPyNNaker on a virtual board, run it (mapping and data generation:
     nothing executes) and return mapped / reason / cores / SDRAM / ring-buffer shifts / weight
     scales / the read-back weights."""
+    n = len(pre_times_ms)
     return run_worker(rule, {"pre_times": [[float(t) for t in ts] for ts in pre_times_ms],
-                             "weights": [float(w) for w in weights]},
+                             "post": {"cell": rule.cell, "n": n, "params": {}},
+                             "connections": [[k, k, float(w)] for k, w in enumerate(weights)]},
                       duration_ms, reward_times_ms, timeout_s)
 
 
 def run_worker(rule: SpinnakerRule, network: dict, duration_ms: float, reward_times_ms=None,
                timeout_s: float = 300.0) -> dict:
-    """Run :mod:`models.spinnaker_worker` for ``rule`` and ``network`` (its input keys: either
-    pre_times and weights, or pre_poisson, post, connections and extra_inputs)."""
+    """Run :mod:`models.spinnaker_worker` for ``rule`` and ``network`` (its input keys: pre_times
+    or pre_poisson, post, connections, optionally extra_inputs)."""
     if not available():
         raise PlasticityError(f"backend pynn.spinnaker needs {SPYNNAKER_REQUIREMENT} "
                               "(make install puts it into .venv)")

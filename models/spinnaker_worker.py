@@ -6,11 +6,10 @@ that function: sPyNNaker's configuration and report folders never touch the user
 This file imports nothing from the package (it runs by path, quickly, in its own interpreter).
 
 Input (argv[1], JSON): timestep_ms, duration_ms, delay_ms, receptor, timing {class, params},
-weight {class, params}, and either pre_times [per condition, ms] with weights [per condition]
-(one pre source, plastic synapse and post neuron per condition) or a network: pre_poisson
-{n, rate}, post {cell, n, params}, connections [[i, j, w], ...], extra_inputs [{n, rate,
-receptor, weight}] (static, all-to-all); neuromodulation (optional: {params, reward_times,
-weight}).
+weight {class, params}, the plastic sources: pre_times [per source, ms] (SpikeSourceArray) or
+pre_poisson {n, rate}, post {cell, n, params}, connections [[i, j, w], ...] (the plastic
+synapses), extra_inputs (optional: [{n, rate, receptor, weight}], static Poisson, all-to-all),
+neuromodulation (optional: {params, reward_times, weight}).
 Output (argv[2], JSON): mapped, reason, cores, sdram_bytes, vertices, ring_buffer_shifts,
 weight_scales, weights (read back), versions.
 """
@@ -34,18 +33,13 @@ def build_and_map(spec):
     out = {"mapped": False, "reason": "", "versions": {
         "sPyNNaker": getattr(spynnaker, "__version__", "?")}}
     d = spec["delay_ms"]
-    if "pre_times" in spec:
-        n = len(spec["pre_times"])
-        conns = [(k, k, float(w), d) for k, w in enumerate(spec["weights"])]
-        post_spec = {"cell": "IF_curr_exp", "n": n, "params": {}}
-    else:
-        conns = [(int(i), int(j), float(w), d) for i, j, w in spec["connections"]]
-        post_spec = spec["post"]
+    conns = [(int(i), int(j), float(w), d) for i, j, w in spec["connections"]]
+    post_spec = spec["post"]
     sim.setup(timestep=spec["timestep_ms"])
     try:
         if "pre_times" in spec:
-            pre = sim.Population(n, sim.SpikeSourceArray(spike_times=spec["pre_times"]),
-                                 label="pre")
+            pre = sim.Population(len(spec["pre_times"]), sim.SpikeSourceArray(
+                spike_times=spec["pre_times"]), label="pre")
         else:
             pre = sim.Population(spec["pre_poisson"]["n"], sim.SpikeSourcePoisson(
                 rate=spec["pre_poisson"]["rate"]), label="pre")

@@ -27,7 +27,7 @@ test: $(STAMP)
 
 # benchmarks (not part of make test): results/bench.json, results/bench.md; about 20 minutes
 bench: $(STAMP)
-	$(BIN)/python -m analysis.bench results
+	$(BIN)/python -m plasticity.analysis.bench results
 
 clean:
 	rm -rf results .pytest_cache

@@ -1,7 +1,7 @@
 """``make bench``: the benchmark suite (issue 6).  Writes ``results/bench.json`` and
 ``results/bench.md`` and prints the table.
 
-Every network run is a fresh process (``python -m analysis.bench_network``), so that peak RSS
+Every network run is a fresh process (``python -m plasticity.analysis.bench_network``), so that peak RSS
 and construction belong to that run alone.  Per implementation and size: ``repeats`` warm runs
 (the table gives their medians), after one cold run at N_out = 10 for the implementations in
 ``COLD`` (empty Cython cache / new standalone project: its extra time over the warm median is the
@@ -42,7 +42,7 @@ BASELINE = {"pkg.brian2": "plain.brian2", "pkg.brian2.standalone": "plain.brian2
 
 
 def _worker(impl, n_out, threads, env, build_dir=None, duration_s=10.0):
-    cmd = [sys.executable, "-m", "analysis.bench_network", "--impl", impl, "--n-out", str(n_out),
+    cmd = [sys.executable, "-m", "plasticity.analysis.bench_network", "--impl", impl, "--n-out", str(n_out),
            "--threads", str(threads), "--duration-s", str(duration_s)]
     if build_dir:
         cmd += ["--build-dir", build_dir]
@@ -139,9 +139,9 @@ def protocols_bench(log, sample=10):
     their mean time times the number of conditions is the estimate (labelled as such)."""
     os.environ.setdefault("PLASTICITY_BRIAN2_TARGET", "cython")
     import numpy as np
-    from models import get_model
-    from protocols import engine, get_protocol
-    from protocols.schedule import Schedule
+    from plasticity.models import get_model
+    from plasticity.protocols import engine, get_protocol
+    from plasticity.protocols.schedule import Schedule
     model = get_model("stdp_pair")
     values = model.resolve("additive", {})
     proto = get_protocol("bi_poo_1998")
@@ -282,7 +282,7 @@ def markdown(bench):
 
 
 def main(out="results", *flags):
-    """``python -m analysis.bench results``: run the benchmarks.  ``--tables-only``: rewrite
+    """``python -m plasticity.analysis.bench results``: run the benchmarks.  ``--tables-only``: rewrite
     bench.md from the existing bench.json with the current reproduce timings (no run)."""
     import platform
     if "--tables-only" in flags:
@@ -290,7 +290,7 @@ def main(out="results", *flags):
             with open(os.path.join(out, "bench.json")) as f:
                 bench = json.load(f)
         except (OSError, ValueError) as err:
-            print(f"analysis.bench: cannot read {os.path.join(out, 'bench.json')} ({err}); run "
+            print(f"plasticity.analysis.bench: cannot read {os.path.join(out, 'bench.json')} ({err}); run "
                   "make bench first", file=sys.stderr)
             return 2
         bench["reproduce"] = reproduce_timings(out)

@@ -5,7 +5,7 @@ import json
 
 import numpy as np
 
-from protocols.neo_io import read_nix
+from plasticity.protocols.neo_io import read_nix
 
 
 def load_result(path: str) -> dict:

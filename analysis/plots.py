@@ -8,8 +8,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from models.core import PlasticityError  # noqa: E402
-from protocols.base import load_datasets  # noqa: E402
+from plasticity.models.core import PlasticityError  # noqa: E402
+from plasticity.protocols.base import load_datasets  # noqa: E402
 
 from .load import label_of, load_result  # noqa: E402
 from .metrics import backend_difference, window_curve  # noqa: E402
@@ -163,7 +163,7 @@ def plot_frequency(results, out, title=None):
 def plot_wang(results, out, title=None):
     """Pfister-style Wang 2005 figure: bars for the pair and triplet points (data with SEM and
     every result) and the quadruplet curve Δw(T) with the three data points."""
-    import protocols.wang_2005 as wang
+    import plasticity.protocols.wang_2005 as wang
     ds = load_datasets()["wang2005_hippocampal_triplet_quadruplet_pfister_dataset"]["points"]
     bars = [p for p in ds if p["condition"]["protocol"] != "quadruplet"]
     quads = [p for p in ds if p["condition"]["protocol"] == "quadruplet"]

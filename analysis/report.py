@@ -9,10 +9,11 @@ import sys
 
 import numpy as np
 
-from models import MODELS
-from protocols import PROTOCOLS
-from protocols.api import run_protocol
-from protocols.base import load_datasets
+from plasticity.models import MODELS, graupner_brunel
+from plasticity.models.core import BACKENDS
+from plasticity.protocols import PROTOCOLS
+from plasticity.protocols.api import run_protocol
+from plasticity.protocols.base import load_datasets
 
 from .load import load_result
 from .metrics import (backend_difference, compare_points, compare_to_dataset, fit_window,
@@ -29,8 +30,8 @@ _NN = ("stdp_nn_symm", "stdp_nn_pre_centered", "stdp_nn_restr")
 _TRIPLET = tuple(MODELS["stdp_triplet"].parameter_sets)
 _TRIPLET_A2A = tuple(s for s in _TRIPLET if "all_to_all" in s)
 _HIPPO = tuple(s for s in _TRIPLET if s.startswith("hippocampal"))
-ALL = ("brian2", "pynn.brian2", "pynn.nest")
-_GB_CURVES = ("DP", "DPD", "DPDprime", "P", "D", "Dprime")
+ALL = BACKENDS
+_GB_CURVES = graupner_brunel.CURVE_SETS
 _GB_CURVE_OPTS = {"step_ms": "5", "data": "0", "synapses": "20"}
 _GB_SJ_OPTS = {"pairs": "75", "synapses": "10"}
 _GB_DB_OPTS = {"sigma": "0", "freqs_hz": "1,3,5,10,20,50,100"}
@@ -124,8 +125,8 @@ def job_device(job, device):
     """The Brian2 device a ``reproduce`` job runs on: ``device`` for brian2 jobs whose protocol
     and model support it (the results equal runtime mode's to rounding: tests/
     test_performance_options.py), else runtime."""
-    from protocols.api import _check_device
-    from models.core import PlasticityError
+    from plasticity.protocols.api import _check_device
+    from plasticity.models.core import PlasticityError
     pname, mname, _, backend, _ = job
     if device == "runtime" or backend != "brian2":     # (HARDWARE_BACKEND: runtime only)
         return "runtime"
@@ -156,8 +157,8 @@ def _job_order(jobs, known):
 def _run_job(job, paths, device, conn):
     """One reproduce job in its own process: sends (wall seconds, None) or (None, message)."""
     import time
-    from models.core import PlasticityError
-    from protocols.api import run_protocol_sets
+    from plasticity.models.core import PlasticityError
+    from plasticity.protocols.api import run_protocol_sets
     pname, mname, sets, backend, overrides = job
     try:
         t0 = time.perf_counter()
@@ -186,7 +187,7 @@ def _caches_empty():
     projects): the run measures cold (compile included) timings."""
     import glob
     from brian2 import prefs
-    from protocols.engine import cache_dir
+    from plasticity.protocols.engine import cache_dir
     cython = prefs.codegen.runtime.cython.cache_dir or os.path.join(
         os.path.expanduser("~"), ".cython", "brian_extensions")
     compiled = glob.glob(os.path.join(cython, "*.so")) + glob.glob(
@@ -204,8 +205,8 @@ def reproduce(out="results", backends=None, resume=False, device="cpp_standalone
     import time
     from multiprocessing.connection import wait
     from tqdm import tqdm
-    from models.core import BACKENDS, PlasticityError
-    from protocols import engine
+    from plasticity.models.core import BACKENDS, PlasticityError
+    from plasticity.protocols import engine
     for b in backends or []:
         if b not in BACKENDS + (HARDWARE_BACKEND,):
             raise PlasticityError(f"unknown backend '{b}' (known: {', '.join(BACKENDS)}, "
@@ -287,8 +288,8 @@ def reproduce(out="results", backends=None, resume=False, device="cpp_standalone
 def spinnaker_mapping(out):
     """Every model and parameter set mapped by sPyNNaker on a virtual board
     (:func:`protocols.hardware.mapping_table`): ``out``/spinnaker_mapping.json."""
-    from protocols.hardware import mapping_table
-    from models.spinnaker import available
+    from plasticity.protocols.hardware import mapping_table
+    from plasticity.models.spinnaker import available
     if not available():
         return None
     rows = mapping_table()
@@ -333,7 +334,7 @@ def _save_timings(path, history, run):
 
 def run_rate_demos():
     """The four rate-rule demonstrations (protocols.rate_demos)."""
-    from protocols import rate_demos as rd
+    from plasticity.protocols import rate_demos as rd
     return {"oja": rd.oja_pca(), "hebb": rd.hebb_growth(), "bcm": rd.bcm_selectivity(),
             "delta": rd.delta_regression()}
 
@@ -358,8 +359,8 @@ def _demo_rows(demos):
 
 def _literature(p, ref, datasets):
     """[(dataset, subset description, compare dict)] for one result of protocol p."""
-    import protocols.sjostrom_2001 as sj
-    import protocols.wang_2005 as wg
+    import plasticity.protocols.sjostrom_2001 as sj
+    import plasticity.protocols.wang_2005 as wg
     out = []
     if p == "bi_poo_1998":
         if not any(c.get("kind") == "data" for c in ref["conditions"]):

@@ -9,7 +9,16 @@ MODELS: dict[str, Model] = {m.name: m for m in (
     stdp_dopamine.MODEL, vogels_sprekeler.MODEL, *stochastic.MODELS,
     *synaptic_scaling.MODELS)}
 
-__version__ = "0.1.0"
+def _version() -> str:
+    """The installed distribution's version: pyproject.toml holds the one version string."""
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("plasticity-models")
+    except PackageNotFoundError:          # a source tree that was not installed
+        return "unknown"
+
+
+__version__ = _version()
 
 
 def get_model(name: str) -> Model:

@@ -1,6 +1,6 @@
 """Use a model from a plain Brian2 script: you get a ``brian2.Synapses``.
 
-    from models.brian2_api import make_synapses
+    from plasticity.models.brian2_api import make_synapses
     S = make_synapses("stdp_pair", pre, post, params="multiplicative",
                       transmit="ge_post += w*nS", tau_plus="10ms")
     S.connect(p=0.1)

@@ -9,7 +9,7 @@
 Parameters are given in PyNN units (ms, nA or uS, dimensionless), e.g.::
 
     import pyNN.nest as sim
-    from models.pynn_types import synapse_type
+    from plasticity.models.pynn_types import synapse_type
     syn = synapse_type("stdp_pair", sim, params="multiplicative", w_init=0.005)
     sim.Projection(pre, post, sim.AllToAllConnector(), syn, receptor_type="excitatory")
 

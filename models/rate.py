@@ -219,7 +219,7 @@ def run_frequency_protocol(model, set_name, values, schedule, backend):
     import time
 
     import brian2 as b2
-    from protocols.engine import RunResult
+    from plasticity.protocols.engine import RunResult
     model.check_backend(backend)
     if model.name == "rate_delta":
         raise PlasticityError("dudek_bear_1992: rate_delta needs a target signal; the protocol "

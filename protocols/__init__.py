@@ -1,6 +1,6 @@
 """Protocols: spike schedules of classic plasticity experiments, the engine that runs them on
 every backend in one simulation, and their Neo output."""
-from models.core import PlasticityError
+from plasticity.models.core import PlasticityError
 
 from . import (bi_poo_1998, dudek_bear_1992, homeostatic_scaling, izhikevich_2007,
                izhikevich_2007_network, sjostrom_2001, song_2000, spike_trains, stochastic_release,

@@ -4,8 +4,8 @@ from __future__ import annotations
 import json
 import os
 
-from models import get_model, spinnaker
-from models.core import PlasticityError, format_value
+from plasticity.models import get_model, spinnaker
+from plasticity.models.core import PlasticityError, format_value
 
 from . import engine, get_protocol
 from . import hardware as hardware_mod

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Callable
 
-from models.core import Model, PlasticityError
+from plasticity.models.core import Model, PlasticityError
 
 
 @dataclass(frozen=True)
@@ -90,5 +90,5 @@ def parse_hz_list(text, protocol: str, option: str, what: str, high: float) -> l
 
 
 def load_datasets() -> dict:
-    with resources.files("protocols").joinpath("data/datasets.json").open() as fh:
+    with resources.files(__package__).joinpath("data/datasets.json").open() as fh:
         return json.load(fh)["datasets"]

@@ -13,7 +13,7 @@ All conditions run in one simulation as independent synapses.
 """
 import numpy as np
 
-from models.core import PlasticityError
+from plasticity.models.core import PlasticityError
 
 from .base import Option, Protocol, load_datasets
 from .schedule import Condition, Schedule, DT_MS

@@ -27,7 +27,7 @@ import time
 
 import numpy as np
 
-from models.core import PlasticityError, magnitude
+from plasticity.models.core import PlasticityError, magnitude
 
 from .engine import (OFFSET_MS, RunResult, _padded, nest_spike_sources, record_dt_for,
                      sample_times)

@@ -18,7 +18,7 @@ Devices: every model runs on either Brian2 device (the rate rules through
 """
 import numpy as np
 
-from models.core import PlasticityError
+from plasticity.models.core import PlasticityError
 
 from .base import Option, Protocol, parse_hz_list
 from .schedule import Condition, Schedule, DT_MS
@@ -56,7 +56,7 @@ def build(model, values, options, schedule_file=None):
 
 def simulate(model, set_name, values, schedule, backend, progress=False):
     """Rate rules run their own rate network (spiking rules use the imposed-spike engine)."""
-    from models.rate import run_frequency_protocol
+    from plasticity.models.rate import run_frequency_protocol
     return run_frequency_protocol(model, set_name, values, schedule, backend)
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from models.core import Model, PlasticityError, magnitude, to_pynn
+from plasticity.models.core import Model, PlasticityError, magnitude, to_pynn
 from .schedule import Schedule
 
 OFFSET_MS = 1.0
@@ -411,7 +411,7 @@ def project_key(protocol_name: str, model_name: str) -> str:
 
 def _run_brian2_on_device(model, values, schedule, w0, progress, blocks, standalone):
     import brian2 as b2
-    from models.brian2_api import plastic_synapses, set_parameters
+    from plasticity.models.brian2_api import plastic_synapses, set_parameters
 
     dt = schedule.dt_ms * b2.ms
     n = len(schedule.conditions)
@@ -491,7 +491,7 @@ def _run_pynn_brian2(model, values, schedule, w0, threads=1, progress=False):
     import pyNN
     import pyNN.brian2 as sim
     from pyNN.parameters import Sequence
-    from models.pynn_types import (IMPOSED, PLASTIC, brian2_relay_cell_class,
+    from plasticity.models.pynn_types import (IMPOSED, PLASTIC, brian2_relay_cell_class,
                                    brian2_synapse_class, pynn_kwargs)
 
     dt_ms = schedule.dt_ms
@@ -569,7 +569,7 @@ def _run_pynn_nest(model, values, schedule, w0, threads=1, progress=False):
     import nest
     import pyNN
     import pyNN.nest as sim
-    from models.pynn_types import IMPOSED, PLASTIC, nest_parrot_cell_class, nest_synapse_class, \
+    from plasticity.models.pynn_types import IMPOSED, PLASTIC, nest_parrot_cell_class, nest_synapse_class, \
         pynn_kwargs
 
     nest.set_verbosity("M_ERROR")

@@ -59,8 +59,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from models import spinnaker as spin
-from models.core import PlasticityError
+from plasticity.models import spinnaker as spin
+from plasticity.models.core import PlasticityError
 
 from . import engine
 from .schedule import Schedule
@@ -371,7 +371,7 @@ def mapping_table(progress=False) -> list:
     """One row per model and parameter set: refused (the one-line reason naming the nearest
     rule), or mapped by sPyNNaker (cores, SDRAM, ring-buffer shift, weight LSB, the initial
     weight as the chip holds it), or not mapped (sPyNNaker's reason)."""
-    from models import MODELS
+    from plasticity.models import MODELS
     rows = []
     items = [(m, s) for m in MODELS.values() for s in m.parameter_sets]
     for model, set_name in items:

@@ -27,7 +27,7 @@ when STDP acts on the same synapses, ``stdp_pair_scaling``).
 """
 import numpy as np
 
-from models.core import PlasticityError, magnitude
+from plasticity.models.core import PlasticityError, magnitude
 
 from .base import Option, Protocol, parse_hz_list
 from .schedule import Condition, Schedule
@@ -63,7 +63,7 @@ def simulate(model, set_name, values, schedule, backend, progress=False):
                               "by 1200 Poisson inputs; the scaling rule's pynn.brian2 parity is "
                               "tested on imposed spike trains)")
     import brian2 as b2
-    from models.brian2_api import plastic_synapses, set_parameters
+    from plasticity.models.brian2_api import plastic_synapses, set_parameters
     from .engine import network_result, run_network
 
     p = schedule.meta

@@ -20,7 +20,7 @@ on d; ``closed_form_ratio`` is the exact dw(d)/dw(0) for any b (:func:`closed_fo
 import numpy as np
 from brian2 import hertz, second
 
-from models.core import magnitude
+from plasticity.models.core import magnitude
 
 from .base import Option, Protocol
 from .schedule import Condition, Schedule, DT_MS

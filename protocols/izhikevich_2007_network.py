@@ -30,7 +30,7 @@ the rewarded synapse grows to the maximum while the others stay low.  ``duration
 """
 import numpy as np
 
-from models.core import PlasticityError, magnitude
+from plasticity.models.core import PlasticityError, magnitude
 
 from .base import Option, Protocol
 from .schedule import Condition, Schedule
@@ -117,7 +117,7 @@ def simulate(model, set_name, values, schedule, backend, progress=False):
         raise PlasticityError("izhikevich_2007_network runs on backend brian2 only (its neurons "
                               "and reward logic are built in Brian2)")
     import brian2 as b2
-    from models.brian2_api import set_parameters
+    from plasticity.models.brian2_api import set_parameters
     from .engine import network_result, run_network
 
     seed = schedule.meta["seed"]

@@ -24,9 +24,9 @@ import warnings
 
 import numpy as np
 
-from models.core import PlasticityError, format_value, unit_string
+from plasticity.models.core import PlasticityError, format_value, unit_string
 
-PACKAGE_VERSION = "0.1.0"
+from plasticity.models import __version__ as PACKAGE_VERSION
 
 
 def _signal_units(model, name):

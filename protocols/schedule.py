@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from models.core import PlasticityError
+from plasticity.models.core import PlasticityError
 
 DT_MS = 0.1
 

@@ -29,7 +29,7 @@ excitatory weight.
 """
 import numpy as np
 
-from models.core import PlasticityError
+from plasticity.models.core import PlasticityError
 
 from .base import Option, Protocol
 from .schedule import Condition, Schedule, DT_MS
@@ -77,8 +77,8 @@ def simulate(model, set_name, values, schedule, backend, progress=False):
                               "neuron driven by 1000 Poisson inputs; the imposed-spike engine "
                               "of the other protocols does not apply)")
     import brian2 as b2
-    from models.brian2_api import plastic_synapses, set_parameters
-    from models.core import magnitude
+    from plasticity.models.brian2_api import plastic_synapses, set_parameters
+    from plasticity.models.core import magnitude
     from .engine import network_result, run_network
 
     meta = schedule.meta
@@ -148,7 +148,7 @@ def spinnaker_network(rule, model, values, schedule):
     leak is g_L = cm / tau_m = 0.05 uS, so every weight (and the additive amplitudes) is
     multiplied by g_L.  Initial weights: the same draw as the brian2 run (seed)."""
     import dataclasses
-    from models.core import magnitude
+    from plasticity.models.core import magnitude
     p = schedule.meta
     cm_nF = 1.0
     g_leak = cm_nF / p["tau_m_ms"]                               # nF / ms = uS

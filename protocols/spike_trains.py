@@ -6,7 +6,7 @@
 Times are at the synapse, on the 0.1 ms grid, within [0, D].  ``w_init`` is in the model's
 weight unit (dimensionless for STDP, pA for Tsodyks–Markram) or a string with a unit.
 """
-from models.core import PlasticityError
+from plasticity.models.core import PlasticityError
 
 from .base import Protocol
 from .schedule import load_schedule_json

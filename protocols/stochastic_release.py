@@ -20,7 +20,7 @@ import time
 import numpy as np
 from brian2 import ms
 
-from models.core import PlasticityError, magnitude
+from plasticity.models.core import PlasticityError, magnitude
 
 from .base import Option, Protocol
 from .schedule import Condition, Schedule, DT_MS
@@ -118,7 +118,7 @@ def simulate(model, set_name, values, schedule, backend, progress=False):
 
 def _run_brian2(model, values, schedule, train, trials, seed):
     import brian2 as b2
-    from models.brian2_api import set_parameters
+    from plasticity.models.brian2_api import set_parameters
     b2.seed(seed)
     dt = schedule.dt_ms * b2.ms
     steps = np.round((train + OFFSET_MS) / schedule.dt_ms).astype(int)
@@ -142,8 +142,8 @@ def _run_nest(model, values, schedule, train, trials, seed):
     import nest
     import pyNN
     import pyNN.nest as sim
-    from models.core import to_pynn
-    from models.pynn_types import IMPOSED, PLASTIC, nest_parrot_cell_class, nest_synapse_class, \
+    from plasticity.models.core import to_pynn
+    from plasticity.models.pynn_types import IMPOSED, PLASTIC, nest_parrot_cell_class, nest_synapse_class, \
         pynn_kwargs
     from .engine import nest_spike_sources
     dt = schedule.dt_ms

@@ -22,7 +22,7 @@ signal group at the end beside the excitatory tuning (co-tuning = detailed balan
 """
 import numpy as np
 
-from models.core import PlasticityError, magnitude
+from plasticity.models.core import PlasticityError, magnitude
 
 from .base import Option, Protocol
 from .schedule import Condition, Schedule
@@ -49,7 +49,7 @@ def simulate(model, set_name, values, schedule, backend, progress=False):
                               "generators are built in Brian2; the rule's NEST parity is tested "
                               "on imposed spike trains)")
     import brian2 as b2
-    from models.brian2_api import set_parameters
+    from plasticity.models.brian2_api import set_parameters
     from .engine import network_result, run_network
 
     p = schedule.meta

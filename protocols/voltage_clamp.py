@@ -20,7 +20,7 @@ trace to decay.  No postsynaptic spike.  Protocol variable: ``clamp_mV``.
 """
 import numpy as np
 
-from models.core import PlasticityError
+from plasticity.models.core import PlasticityError
 
 from . import clopath_runner
 from .base import Option, Protocol

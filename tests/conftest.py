@@ -9,4 +9,4 @@ os.environ.setdefault("PLASTICITY_BRIAN2_TARGET", "numpy")
 os.environ.setdefault("MPLBACKEND", "Agg")
 sys.path.insert(0, os.path.dirname(__file__))
 
-BACKENDS = ("brian2", "pynn.brian2", "pynn.nest")
+from plasticity.models.core import BACKENDS  # noqa: E402,F401  (the tests' backends)

@@ -14,7 +14,7 @@ ENV = dict(os.environ, PYTHONWARNINGS="ignore", PYNEST_QUIET="1", MPLBACKEND="Ag
 
 
 def cli(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "protocols.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "plasticity.analysis.cli", *args], capture_output=True,
                           text=True, env=ENV, cwd=cwd, timeout=600)
 
 
@@ -224,7 +224,7 @@ def test_list_shows_models_and_support_table():
 def test_issue4_models_write_neo(args, measure, tmp_path):
     """Every new runner (neuron + forced spikes, population read-out, rate network) writes a
     NIX file that plain neo reads back with the summary's numbers."""
-    from protocols.neo_io import read_nix
+    from plasticity.protocols.neo_io import read_nix
     out = tmp_path / "r.nix"
     r = cli(*args, "--out", str(out), "--json")
     assert r.returncode == 0, r.stderr[-2000:]
@@ -249,7 +249,7 @@ def test_cython_and_numpy_code_generation_agree(tmp_path):
     out = {}
     for target in ("numpy", "cython"):
         env = dict(ENV, PLASTICITY_BRIAN2_TARGET=target)
-        r = subprocess.run([sys.executable, "-m", "protocols.cli", "run", "spike_trains",
+        r = subprocess.run([sys.executable, "-m", "plasticity.analysis.cli", "run", "spike_trains",
                             "--model", "stdp_pair", "--schedule", str(sched), "--json"],
                            capture_output=True, text=True, env=env, timeout=900)
         assert r.returncode == 0, r.stderr[-2000:]

@@ -5,9 +5,9 @@ import math
 import numpy as np
 import pytest
 
-from models import get_model
-from protocols import clopath_runner as cr
-from protocols.schedule import Condition, Schedule
+from plasticity.models import get_model
+from plasticity.protocols import clopath_runner as cr
+from plasticity.protocols.schedule import Condition, Schedule
 
 M = get_model("clopath")
 V = M.resolve()
@@ -27,7 +27,7 @@ def clamp_dw_per_spike(v):
 
 @pytest.fixture(scope="module")
 def clamp_runs():
-    from protocols.api import run_protocol
+    from plasticity.protocols.api import run_protocol
     opts = {"v_min": "-80", "v_max": "-30", "v_step": "2.5", "pulses": "10"}
     return {b: run_protocol("voltage_clamp", "clopath", None, opts, b)[1]
             for b in ("brian2", "pynn.nest")}
@@ -56,7 +56,7 @@ def test_filters_and_trace_follow_their_closed_forms():
     voltage trace Brian2 computed (checked by an independent exponential-kernel convolution at
     the step resolution), and x_bar is e^{-t/tau_x}/tau_x after the spike."""
     import brian2 as b2
-    from protocols.clopath_runner import NEURON_EQS
+    from plasticity.protocols.clopath_runner import NEURON_EQS
     b2.start_scope()
     ns = {k: V[k] for k in ("C_m", "g_L", "E_L", "V_T_rest", "Delta_T", "tau_w", "a", "tau_z",
                              "tau_V_T", "tau_minus", "tau_plus", "tau_u_bar_bar")}

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 from conftest import BACKENDS
-from models import get_model
-from protocols import engine
-from protocols.schedule import Condition, Schedule
+from plasticity.models import get_model
+from plasticity.protocols import engine
+from plasticity.protocols.schedule import Condition, Schedule
 from reference import plain, tsodyks_markram_reference
 
 STDP = get_model("stdp_pair")

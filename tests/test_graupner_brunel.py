@@ -8,11 +8,11 @@ six curve-type sets produce their published STDP-curve shapes.
 import numpy as np
 import pytest
 
-from models import get_model
-from models.graupner_brunel import CURVE_SETS, strength_ratio
-from models.core import PlasticityError
-from protocols import engine
-from protocols.schedule import Condition, Schedule
+from plasticity.models import get_model
+from plasticity.models.graupner_brunel import CURVE_SETS, strength_ratio
+from plasticity.models.core import PlasticityError
+from plasticity.protocols import engine
+from plasticity.protocols.schedule import Condition, Schedule
 from reference import gb_calcium, gb_rho_reference, plain
 
 DT = 0.1
@@ -32,7 +32,7 @@ def _trains(seed, n=6, duration=2000.0, rate_hz=15.0):
 
 def test_calcium_is_the_sum_of_exponentials():
     import brian2 as b2
-    from models.brian2_api import make_synapses
+    from plasticity.models.brian2_api import make_synapses
     b2.start_scope()
     b2.defaultclock.dt = DT * b2.ms
     (pre, post), = _trains(1, n=1, duration=1000.0, rate_hz=30.0)
@@ -115,7 +115,7 @@ def test_curve_sets_have_their_published_shapes():
     """From rho = rho_star (sigma = 0) rho moves towards the side the protocol favours: the sign
     of the mean change of a noisy population (Graupner & Brunel 2012, Fig. 2: the set names
     spell the sequence of depression / potentiation windows from negative to positive Δt)."""
-    from protocols import bi_poo_1998 as bp
+    from plasticity.protocols import bi_poo_1998 as bp
     m = get_model("graupner_brunel")
     dts = np.array([-100, -60, -40, -30, -20, -15, -10, -5, 0, 5, 10, 15, 20, 30, 40, 60, 100.0])
     sets = [(name, m.resolve(name, {"sigma": 0})) for name in CURVE_SETS]

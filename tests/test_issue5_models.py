@@ -6,10 +6,10 @@ the code under test.
 import numpy as np
 import pytest
 
-from models import get_model
-from protocols import engine
-from protocols.api import run_protocol
-from protocols.schedule import Condition, Schedule
+from plasticity.models import get_model
+from plasticity.protocols import engine
+from plasticity.protocols.api import run_protocol
+from plasticity.protocols.schedule import Condition, Schedule
 
 
 def _train(rng, rate_hz, T):
@@ -152,7 +152,7 @@ def test_stochastic_fixed_seed_reproduces_bit_for_bit(backend):
 
 
 def test_new_protocols_write_neo(tmp_path):
-    from analysis.load import load_result
+    from plasticity.analysis.load import load_result
     for proto, model in (("izhikevich_2007", "stdp_dopamine"), ("stochastic_release", "bernoulli")):
         out = str(tmp_path / f"{proto}.nix")
         run_protocol(proto, model, out=out, overrides={"trials": 50} if proto.startswith("sto")
@@ -174,7 +174,7 @@ def test_scaling_of_a_fixed_weight_vector_closed_form():
     """Twenty synapses onto one neuron with imposed post spikes: every weight is multiplied by
     the closed-form factor, so their ratios are preserved."""
     import brian2 as b2
-    from models.brian2_api import make_synapses
+    from plasticity.models.brian2_api import make_synapses
     b2.start_scope()
     post_t = np.array([20.0, 20.5, 133.3, 400.0, 401.0, 1250.0, 1900.0])
     pre = b2.SpikeGeneratorGroup(20, [], [] * b2.ms, dt=0.1 * b2.ms)
@@ -209,7 +209,7 @@ def test_scaling_parity_pynn_brian2_and_engine_closed_form():
 
 
 def test_scaling_refused_on_nest_with_one_line():
-    from models.core import PlasticityError
+    from plasticity.models.core import PlasticityError
     for name in ("synaptic_scaling", "stdp_pair_scaling"):
         with pytest.raises(PlasticityError, match="no synaptic-scaling synapse model"):
             run_protocol("homeostatic_scaling", name, backend="pynn.nest")
@@ -236,7 +236,7 @@ def test_stdp_pair_scaling_combines_both_rules():
 
 
 def test_homeostatic_scaling_protocol_preserves_ratios_and_writes_neo(tmp_path):
-    from analysis.load import load_result
+    from plasticity.analysis.load import load_result
     out = str(tmp_path / "h.nix")
     r, s = run_protocol("homeostatic_scaling", "synaptic_scaling", out=out,
                         overrides={"rates_hz": "10,20", "phase_s": 2, "bin_s": 1})

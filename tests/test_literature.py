@@ -10,12 +10,12 @@ The NMSE is mean(((model - data)/sem)^2) with the data's SEM.
 """
 import pytest
 
-import protocols.sjostrom_2001 as sj
-import protocols.wang_2005 as wg
-from analysis.metrics import compare_points
-from models import get_model
-from protocols.api import run_protocol, run_protocol_sets
-from protocols.base import load_datasets
+import plasticity.protocols.sjostrom_2001 as sj
+import plasticity.protocols.wang_2005 as wg
+from plasticity.analysis.metrics import compare_points
+from plasticity.models import get_model
+from plasticity.protocols.api import run_protocol, run_protocol_sets
+from plasticity.protocols.base import load_datasets
 
 DATA = load_datasets()
 TRIPLET = get_model("stdp_triplet")

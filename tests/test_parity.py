@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from conftest import BACKENDS
-from models import get_model
-from protocols import engine
-from protocols.schedule import Condition, Schedule
+from plasticity.models import get_model
+from plasticity.protocols import engine
+from plasticity.protocols.schedule import Condition, Schedule
 from reference import plain, stdp_pair_reference, tsodyks_markram_reference
 
 N_SYN, DURATION_MS, DT = 50, 5000.0, 0.1

@@ -22,7 +22,7 @@ SCHEDULE = {"duration_ms": 400.0, "conditions": [
 
 
 def cli(*args, cwd=None, env=None):
-    return subprocess.run([sys.executable, "-m", "protocols.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "plasticity.analysis.cli", *args], capture_output=True,
                           text=True, env=env or ENV, cwd=cwd or ROOT, timeout=600)
 
 
@@ -141,7 +141,7 @@ def test_network_protocol_cpp_standalone_equals_runtime(protocol, model, params,
                                           ("stdp_triplet", "hippocampal_all_to_all_full"),
                                           ("tsodyks_markram", "depressing")])
 def test_nest_threads_give_identical_results(model, params):
-    from protocols.api import run_protocol
+    from plasticity.protocols.api import run_protocol
     protocol = "tsodyks_markram_1998" if model == "tsodyks_markram" else "bi_poo_1998"
     over = {} if model == "tsodyks_markram" else {"pairs": 5}
     r1, s1 = run_protocol(protocol, model, params, dict(over), "pynn.nest", threads=1)
@@ -158,7 +158,7 @@ def test_shared_constants_equal_per_synapse(params):
     """make_synapses(shared=True) (namespace constants, literal exponents) runs the same rule as
     the per-synapse version: a small Poisson network, weights after 2 s."""
     import brian2 as b2
-    from models.brian2_api import make_synapses
+    from plasticity.models.brian2_api import make_synapses
     finals = []
     for shared in (False, True):
         b2.start_scope()
@@ -179,7 +179,7 @@ def test_shared_constants_equal_per_synapse(params):
 
 
 def test_shared_render_simplifies_exponents():
-    from models import get_model
+    from plasticity.models import get_model
     m = get_model("stdp_pair")
     values = m.numeric_values(m.resolve("additive", {}))
     values.pop("w_init")
@@ -199,8 +199,8 @@ def test_post_first_code_equals_pre_first_code(params):
     trains on the 0.1 ms grid with many exactly coincident pre/post spikes, large amplitudes so
     that both bounds clip often."""
     import brian2 as b2
-    from models import get_model
-    from models.brian2_api import make_synapses, set_parameters
+    from plasticity.models import get_model
+    from plasticity.models.brian2_api import make_synapses, set_parameters
     model = get_model("stdp_pair")
     n, steps, p = 200, 3000, 0.03
     rng = np.random.default_rng(5)

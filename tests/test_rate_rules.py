@@ -4,9 +4,9 @@ form, and the refusal of PyNN backends."""
 import numpy as np
 import pytest
 
-from models import get_model
-from models.core import PlasticityError
-from protocols import rate_demos as rd
+from plasticity.models import get_model
+from plasticity.models.core import PlasticityError
+from plasticity.protocols import rate_demos as rd
 
 
 def test_oja_finds_the_leading_eigenvector():
@@ -39,7 +39,7 @@ def test_dudek_bear_bcm_matches_its_closed_form():
     dw/dt = eta f^2 w (w f - theta), whose solution is 1/w(t) = f/theta + (1/w0 - f/theta)
     exp(eta f^2 theta t).  Euler at 10 ms: relative error ~ dt * eta f^2 theta * growth, well
     below 1e-3 for these rates (the largest, 100 Hz, has eta f^2 theta dt = 1e-7)."""
-    from protocols.api import run_protocol
+    from plasticity.protocols.api import run_protocol
     _, summary = run_protocol("dudek_bear_1992", "rate_bcm", None, {"freqs_hz": "1,5,10,20,50"})
     m = get_model("rate_bcm")
     v = m.resolve("dudek_bear")

@@ -6,10 +6,10 @@ import json
 import numpy as np
 import pytest
 
-import analysis.report as report
-from analysis.load import load_result
-from models.core import PlasticityError
-from protocols.api import run_protocol
+import plasticity.analysis.report as report
+from plasticity.analysis.load import load_result
+from plasticity.models.core import PlasticityError
+from plasticity.protocols.api import run_protocol
 
 SMALL_PLAN = (
     ("tsodyks_markram_1998", "tsodyks_markram", ("depressing",), ("brian2", "pynn.nest")),

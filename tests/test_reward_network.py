@@ -5,8 +5,8 @@ import brian2 as b2
 import numpy as np
 import pytest
 
-from protocols.engine import brian2_device
-from protocols.izhikevich_2007_network import reward_machinery
+from plasticity.protocols.engine import brian2_device
+from plasticity.protocols.izhikevich_2007_network import reward_machinery
 
 
 def _run(pre_ms, post_ms, duration_ms, device="runtime"):

@@ -18,19 +18,19 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
-from models import MODELS, get_model
-from models import spinnaker as spin
-from models.core import PlasticityError
-from protocols import engine
-from protocols import hardware as hw
-from protocols.schedule import Condition, Schedule
+from plasticity.models import MODELS, get_model
+from plasticity.models import spinnaker as spin
+from plasticity.models.core import PlasticityError
+from plasticity.protocols import engine
+from plasticity.protocols import hardware as hw
+from plasticity.protocols.schedule import Condition, Schedule
 
 ENV = dict(os.environ, PYTHONWARNINGS="ignore", PYNEST_QUIET="1", MPLBACKEND="Agg")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def cli(*args, cwd=ROOT, env=ENV):
-    return subprocess.run([sys.executable, "-m", "protocols.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "plasticity.analysis.cli", *args], capture_output=True,
                           text=True, env=env, cwd=cwd, timeout=600)
 
 

@@ -1,8 +1,8 @@
 """Translation tables round-trip, and unsupported combinations raise a clear error."""
 import pytest
 
-from models import MODELS, get_model
-from models.core import PlasticityError, forward_translate, reverse_translate, to_pynn
+from plasticity.models import MODELS, get_model
+from plasticity.models.core import PlasticityError, forward_translate, reverse_translate, to_pynn
 
 
 @pytest.mark.parametrize("model_name", [m for m in MODELS if MODELS[m].nest is not None])
@@ -23,6 +23,6 @@ def test_unknown_backend_is_named():
 
 
 def test_nest_rejects_unrepresentable_parameters():
-    from protocols.api import run_protocol
+    from plasticity.protocols.api import run_protocol
     with pytest.raises(PlasticityError, match="A_plus = 0"):
         run_protocol("bi_poo_1998", "stdp_pair", "additive", {"A_plus": "0"}, "pynn.nest")

@@ -23,6 +23,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from .report import load_timings
+from plasticity.models import get_model
+from plasticity.protocols import get_protocol
+from plasticity.protocols import run as runners
+from plasticity.protocols.schedule import Schedule
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -139,21 +144,18 @@ def protocols_bench(log, sample=10):
     their mean time times the number of conditions is the estimate (labelled as such)."""
     os.environ.setdefault("PLASTICITY_BRIAN2_TARGET", "cython")
     import numpy as np
-    from plasticity.models import get_model
-    from plasticity.protocols import engine, get_protocol
-    from plasticity.protocols.schedule import Schedule
     model = get_model("stdp_pair")
     values = model.resolve("additive", {})
     proto = get_protocol("bi_poo_1998")
     schedule = proto.build(model, values, proto.resolve_options({}), None)
     n = len(schedule.conditions)
-    engine.run(model, "additive", values, schedule, "brian2")            # warm the cache
+    runners.run(model, "additive", values, schedule, "brian2")            # warm the cache
     t0 = time.perf_counter()
-    batched = engine.run(model, "additive", values, schedule, "brian2")
+    batched = runners.run(model, "additive", values, schedule, "brian2")
     t_batched = time.perf_counter() - t0
-    engine.run(model, "additive", values, schedule, "brian2", device="cpp_standalone")
+    runners.run(model, "additive", values, schedule, "brian2", device="cpp_standalone")
     t0 = time.perf_counter()
-    standalone = engine.run(model, "additive", values, schedule, "brian2",
+    standalone = runners.run(model, "additive", values, schedule, "brian2",
                             device="cpp_standalone")
     t_standalone = time.perf_counter() - t0
     picks = np.unique(np.linspace(0, n - 1, sample).round().astype(int))
@@ -162,7 +164,7 @@ def protocols_bench(log, sample=10):
         one = Schedule(schedule.protocol, schedule.duration_ms, [schedule.conditions[k]],
                        schedule.dt_ms, schedule.meta, schedule.reward)
         t0 = time.perf_counter()
-        r = engine.run(model, "additive", values, one, "brian2")
+        r = runners.run(model, "additive", values, one, "brian2")
         times.append(time.perf_counter() - t0)
         worst = max(worst, abs(r.w_final[0] - batched.w_final[k]))
     per_condition = float(np.mean(times)) * n
@@ -184,8 +186,7 @@ def protocols_bench(log, sample=10):
 def reproduce_timings(results_dir):
     """Per-job wall times of the last cold and the last warm complete ``make reproduce``
     (results/timings.json, written by analysis.report.reproduce), if any."""
-    from .report import _load_timings
-    runs = _load_timings(os.path.join(results_dir, "timings.json"))
+    runs = load_timings(os.path.join(results_dir, "timings.json"))
     if not runs:
         return None
     by_kind = {r.get("caches"): r for r in runs}

@@ -44,6 +44,10 @@ import sys
 import time
 
 import numpy as np
+from plasticity.models import get_model
+from plasticity.models.brian2_api import make_synapses
+from plasticity.models.core import magnitude
+from plasticity.models.pynn_types import poisson_inputs, synapse_type
 
 N_IN = 1000
 RATE_HZ = 15.0
@@ -64,8 +68,6 @@ def _neuron():
 
 def _rule():
     """stdp_pair additive as plain numbers (what a hand-written script would type)."""
-    from plasticity.models import get_model
-    from plasticity.models.core import magnitude
     import brian2 as b2
     v = get_model("stdp_pair").resolve("additive", {})
     return dict(tau_plus_ms=float(v["tau_plus"] / b2.ms), tau_minus_ms=float(v["tau_minus"] / b2.ms),
@@ -132,7 +134,6 @@ def run_brian2(impl, n_out, seed, duration_s, build_dir):
     inputs = b2.PoissonGroup(N_IN, RATE_HZ * b2.Hz, dt=dt)
     post = _brian2_neurons(b2, n_out, dt)
     if impl.startswith("pkg."):
-        from plasticity.models.brian2_api import make_synapses
         syn = make_synapses("stdp_pair", inputs, post, params="additive",
                             transmit="ge_post += w", connect={}, shared=True)
     else:
@@ -247,7 +248,6 @@ def run_pynn(impl, n_out, seed, duration_s, threads):
         if os.environ.get("PLASTICITY_BENCH_CYTHON_CACHE"):
             b2.prefs.codegen.runtime.cython.cache_dir = \
                 os.environ["PLASTICITY_BENCH_CYTHON_CACHE"]
-    from plasticity.models.pynn_types import poisson_inputs, synapse_type
     g_leak_us = G_LEAK_NS / 1000.0
     w0 = _w0(n_out, r["w_max"], seed) * g_leak_us
     t0 = time.perf_counter()

@@ -8,6 +8,14 @@ import argparse
 import json
 import os
 import sys
+from plasticity.analysis.plots import compare_files
+from plasticity.analysis.report import reproduce
+from plasticity.models import MODELS
+from plasticity.models import spinnaker
+from plasticity.models.core import BACKENDS
+from plasticity.models.core import PlasticityError
+from plasticity.protocols import PROTOCOLS
+from plasticity.protocols.api import SPINNAKER_BACKEND, map_protocol, run_protocol
 
 os.environ.setdefault("PYNEST_QUIET", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -23,7 +31,6 @@ def _parse_sets(items):
     out = {}
     for item in items or []:
         if "=" not in item:
-            from plasticity.models.core import PlasticityError
             raise PlasticityError(f"--set expects name=value, got '{item}'")
         k, v = item.split("=", 1)
         out[k.strip()] = v.strip()
@@ -31,9 +38,6 @@ def _parse_sets(items):
 
 
 def cmd_list(args):
-    from plasticity.models import MODELS
-    from plasticity.models.core import BACKENDS
-    from plasticity.protocols import PROTOCOLS
     width = max(len(m) for m in MODELS) + 1
     print("Models (parameter sets):")
     for m in MODELS.values():
@@ -44,7 +48,6 @@ def cmd_list(args):
     print("\nProtocols:")
     for p in PROTOCOLS.values():
         print(f"  {p.name:22s} {p.title}  [models: {', '.join(p.families)}]")
-    from plasticity.models import spinnaker
     print("\nBackends: " + ", ".join(BACKENDS) + ", pynn.spinnaker (mapping on a virtual board; "
           "--hardware spinnaker emulates the chip's arithmetic on brian2)")
     print("\nModel x backend:")
@@ -85,9 +88,7 @@ def _print_map_report(rep):
 
 
 def cmd_run(args):
-    from plasticity.protocols.api import SPINNAKER_BACKEND, map_protocol, run_protocol
     if args.backend == SPINNAKER_BACKEND:
-        from plasticity.models.core import PlasticityError
         if args.hardware or args.device != "runtime" or args.threads != 1:
             raise PlasticityError(f"backend {SPINNAKER_BACKEND} takes none of --hardware, "
                                   "--device, --threads")
@@ -123,14 +124,12 @@ def cmd_run(args):
 
 
 def cmd_compare(args):
-    from plasticity.analysis.plots import compare_files
     text = compare_files(args.files, args.out)
     print(text)
     return 0
 
 
 def cmd_reproduce(args):
-    from plasticity.analysis.report import reproduce
     reproduce(args.out, backends=args.backend or None, resume=args.resume, device=args.device,
               workers=args.workers)
     return 0
@@ -181,7 +180,6 @@ def build_parser():
 
 
 def main(argv=None):
-    from plasticity.models.core import PlasticityError
     args = build_parser().parse_args(argv)
     try:
         handler = {"list": cmd_list, "run": cmd_run, "compare": cmd_compare,

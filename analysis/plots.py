@@ -13,6 +13,7 @@ from plasticity.protocols.base import load_datasets  # noqa: E402
 
 from .load import label_of, load_result  # noqa: E402
 from .metrics import backend_difference, window_curve  # noqa: E402
+import plasticity.protocols.wang_2005 as wang
 
 DATA_STYLE = {"bipoo1998_stdp_window_digitized_A": ("o", "digitization A"),
               "bipoo1998_stdp_window_digitized_B": ("s", "digitization B")}
@@ -163,7 +164,6 @@ def plot_frequency(results, out, title=None):
 def plot_wang(results, out, title=None):
     """Pfister-style Wang 2005 figure: bars for the pair and triplet points (data with SEM and
     every result) and the quadruplet curve Δw(T) with the three data points."""
-    import plasticity.protocols.wang_2005 as wang
     ds = load_datasets()["wang2005_hippocampal_triplet_quadruplet_pfister_dataset"]["points"]
     bars = [p for p in ds if p["condition"]["protocol"] != "quadruplet"]
     quads = [p for p in ds if p["condition"]["protocol"] == "quadruplet"]

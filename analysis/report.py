@@ -10,7 +10,6 @@ import sys
 import numpy as np
 
 from plasticity.models import MODELS, graupner_brunel
-from plasticity.models.core import BACKENDS
 from plasticity.protocols import PROTOCOLS
 from plasticity.protocols.api import run_protocol
 from plasticity.protocols.base import load_datasets
@@ -21,9 +20,18 @@ from .metrics import (backend_difference, compare_points, compare_to_dataset, fi
 from .plots import (plot_clamp, plot_curves_with_sem, plot_frequency, plot_rate_demos,
                     plot_reward_delay, plot_reward_network, plot_scaling, plot_song,
                     plot_stochastic, plot_stp, plot_vogels, plot_wang, plot_window)
+from plasticity.models.core import BACKENDS, PlasticityError
+from plasticity.protocols import rate_demos as rd
+from plasticity.protocols.api import check_device
+from plasticity.protocols.api import run_protocol_sets
+from plasticity.protocols.run.brian2 import cache_dir
+from plasticity.protocols.run.brian2 import check_device_name
+from plasticity.protocols.run.spinnaker_map import available, mapping_table
+import plasticity.protocols.sjostrom_2001 as sj
+import plasticity.protocols.wang_2005 as wg
 
 # What ``reproduce`` runs: (protocol, model, parameter sets, backends).  Several sets on brian2
-# share one simulation (protocols.engine.run_sets).  Every model-curve figure uses brian2 where
+# share one simulation (plasticity.protocols.run.run_sets).  Every model-curve figure uses brian2 where
 # it ran, else the backend named in the legend (parity between backends is tested to 1e-9).
 _PAIR_SETS = ("additive", "multiplicative", "van_rossum", "gutig")
 _NN = ("stdp_nn_symm", "stdp_nn_pre_centered", "stdp_nn_restr")
@@ -125,13 +133,11 @@ def job_device(job, device):
     """The Brian2 device a ``reproduce`` job runs on: ``device`` for brian2 jobs whose protocol
     and model support it (the results equal runtime mode's to rounding: tests/
     test_performance_options.py), else runtime."""
-    from plasticity.protocols.api import _check_device
-    from plasticity.models.core import PlasticityError
     pname, mname, _, backend, _ = job
     if device == "runtime" or backend != "brian2":     # (HARDWARE_BACKEND: runtime only)
         return "runtime"
     try:
-        _check_device(PROTOCOLS[pname], MODELS[mname], backend, device)
+        check_device(PROTOCOLS[pname], MODELS[mname], backend, device)
     except PlasticityError:          # (reproduce checked the device name before any job)
         return "runtime"
     return device
@@ -157,8 +163,6 @@ def _job_order(jobs, known):
 def _run_job(job, paths, device, conn):
     """One reproduce job in its own process: sends (wall seconds, None) or (None, message)."""
     import time
-    from plasticity.models.core import PlasticityError
-    from plasticity.protocols.api import run_protocol_sets
     pname, mname, sets, backend, overrides = job
     try:
         t0 = time.perf_counter()
@@ -187,7 +191,6 @@ def _caches_empty():
     projects): the run measures cold (compile included) timings."""
     import glob
     from brian2 import prefs
-    from plasticity.protocols.engine import cache_dir
     cython = prefs.codegen.runtime.cython.cache_dir or os.path.join(
         os.path.expanduser("~"), ".cython", "brian_extensions")
     compiled = glob.glob(os.path.join(cython, "*.so")) + glob.glob(
@@ -205,13 +208,11 @@ def reproduce(out="results", backends=None, resume=False, device="cpp_standalone
     import time
     from multiprocessing.connection import wait
     from tqdm import tqdm
-    from plasticity.models.core import BACKENDS, PlasticityError
-    from plasticity.protocols import engine
     for b in backends or []:
         if b not in BACKENDS + (HARDWARE_BACKEND,):
             raise PlasticityError(f"unknown backend '{b}' (known: {', '.join(BACKENDS)}, "
                                   f"{HARDWARE_BACKEND})")
-    engine._check_device_name(device)
+    check_device_name(device)
     workers = (os.cpu_count() or 1) if workers is None else int(workers)
     if workers < 1:
         raise PlasticityError(f"reproduce: --workers must be at least 1, not {workers}")
@@ -219,7 +220,7 @@ def reproduce(out="results", backends=None, resume=False, device="cpp_standalone
     os.makedirs(nix_dir, exist_ok=True)
     os.makedirs(fig_dir, exist_ok=True)
     timings_path = os.path.join(out, "timings.json")
-    history = _load_timings(timings_path)
+    history = load_timings(timings_path)
     cold = _caches_empty()
     jobs = plan(backends)
     files, todo = {}, []
@@ -271,7 +272,7 @@ def reproduce(out="results", backends=None, resume=False, device="cpp_standalone
         for proc, _, _ in running.values():
             proc.terminate()
     if backends is None and not resume and done:        # a complete run of the whole plan
-        _save_timings(timings_path, history, {
+        save_timings(timings_path, history, {
             "date": time.strftime("%Y-%m-%d %H:%M"), "caches": "cold" if cold else "warm",
             "workers": workers, "device": device, "cores": os.cpu_count(),
             "wall_s": time.perf_counter() - t_start, "jobs": done})
@@ -288,8 +289,6 @@ def reproduce(out="results", backends=None, resume=False, device="cpp_standalone
 def spinnaker_mapping(out):
     """Every model and parameter set mapped by sPyNNaker on a virtual board
     (:func:`protocols.hardware.mapping_table`): ``out``/spinnaker_mapping.json."""
-    from plasticity.protocols.hardware import mapping_table
-    from plasticity.models.spinnaker import available
     if not available():
         return None
     rows = mapping_table()
@@ -314,7 +313,7 @@ def hardware_rows(ideal: dict, chip: dict) -> dict:
             "spikes_merged": hw.get("spikes_merged")}
 
 
-def _load_timings(path):
+def load_timings(path):
     try:
         with open(path) as f:
             runs = json.load(f)["runs"]
@@ -323,7 +322,7 @@ def _load_timings(path):
         return []
 
 
-def _save_timings(path, history, run):
+def save_timings(path, history, run):
     """Keep the latest cold and the latest warm complete run (``make bench`` reports both)."""
     kept = [r for r in history if r.get("caches") != run["caches"]] + [run]
     tmp = path + ".tmp"
@@ -334,7 +333,6 @@ def _save_timings(path, history, run):
 
 def run_rate_demos():
     """The four rate-rule demonstrations (protocols.rate_demos)."""
-    from plasticity.protocols import rate_demos as rd
     return {"oja": rd.oja_pca(), "hebb": rd.hebb_growth(), "bcm": rd.bcm_selectivity(),
             "delta": rd.delta_regression()}
 
@@ -359,8 +357,6 @@ def _demo_rows(demos):
 
 def _literature(p, ref, datasets):
     """[(dataset, subset description, compare dict)] for one result of protocol p."""
-    import plasticity.protocols.sjostrom_2001 as sj
-    import plasticity.protocols.wang_2005 as wg
     out = []
     if p == "bi_poo_1998":
         if not any(c.get("kind") == "data" for c in ref["conditions"]):

@@ -28,3 +28,10 @@ def get_model(name: str) -> Model:
 
 
 __all__ = ["BACKENDS", "MODELS", "Model", "PlasticityError", "get_model"]
+
+
+# the two ways in for a user's own script (after get_model, which both use)
+from .brian2_api import make_synapses  # noqa: E402
+from .pynn_types import synapse_type  # noqa: E402
+
+__all__ += ["make_synapses", "synapse_type"]

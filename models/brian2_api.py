@@ -23,9 +23,10 @@ def make_synapses(model_name, source, target, params=None, transmit="", connect=
     large networks (``make bench``), but no per-synapse values (``S.namespace['tau_plus']``
     instead of ``S.tau_plus``).  Default: per-synapse constants."""
     model = get_model(model_name)
-    if not model.brian2.model:
-        raise PlasticityError(f"model '{model_name}' needs its own neuron: run it through its "
-                              "protocols (protocols/clopath_runner.py builds the network)")
+    if model.needs_neuron:
+        raise PlasticityError(f"model '{model_name}' needs its own neuron, {model.needs_neuron}: "
+                              "run it through its protocols (plasticity.protocols.run.clopath "
+                              "builds the network)")
     values = model.resolve(params, overrides)
     constants = None
     if shared:

@@ -70,7 +70,9 @@ from __future__ import annotations
 
 from brian2 import mV, ms, nS, pA, pF
 
-from .core import Brian2Equations, Model, Param, ParameterSet, Value
+from .core import (Brian2Equations, Model, NestMapping, Param, ParameterSet, Value,
+                   magnitude, translations)
+from .core import PlasticityError
 
 PAPER = "Clopath, Büsing, Vasilaki & Gerstner (2010) Nat Neurosci 13:344"
 REF = "shared/reference/parameter_sets.json clopath2010_visual_cortex_modeldb"
@@ -158,8 +160,104 @@ NEURON_PARAMS = ("C_m", "g_L", "E_L", "V_T_rest", "V_T_max", "Delta_T", "tau_w",
                  "theta_minus", "tau_minus", "tau_plus", "tau_u_bar_bar")
 
 
+# ----------------------------------------------------------------------------------------------
+# Brian2: the neuron (with the u_bar filters and the spike clamp) and the synapse
+# ----------------------------------------------------------------------------------------------
+# ``clamped``: inside the spike clamp; ``force``: a forcing input makes the neuron spike at the
+# scheduled time; ``vc_on``: voltage clamp (the condition variable ``clamp_mV``)
+NEURON_THRESHOLD = "(v >= V_peak and clamped < 0.5) or force > 0.5"
+NEURON_RESET = "v = V_clamp; clamped = 1; t_spike = t; w_ad += b; z = I_sp; V_T = V_T_max; force = 0"
+NEURON_UNCLAMP = ("clamped > 0.5 and t >= t_spike + t_clamp - 0.5 * dt", "v = V_reset; clamped = 0")
+
+NEURON_EQS = """
+dv/dt = (1 - clamped) * (1 - vc_on) * (-g_L * (v - E_L) + g_L * Delta_T * exp((v - V_T) / Delta_T) - w_ad + z) / C_m : volt
+dw_ad/dt = (1 - clamped) * (a * (v - E_L) - w_ad) / tau_w : amp
+dz/dt = -z / tau_z : amp
+dV_T/dt = -(V_T - V_T_rest) / tau_V_T : volt
+du_plus/dt = (v - u_plus) / tau_plus : volt
+du_minus/dt = (v - u_minus) / tau_minus : volt
+du_bb/dt = (u_minus - u_bb) / tau_u_bar_bar : volt
+clamped : 1
+t_spike : second
+force : 1
+vc_on : 1
+"""
+
+SYN_EQS = """
+w : 1
+x_bar : 1 / second
+x_new : 1 / second
+"""
+SYN_PRE = """
+v_post += w * mV * (1 - vc_on_post)
+ltd_amp = A_LTD * (1 + homeostatic * (u_bb_post ** 2 / u_ref_squared - 1))
+w = clip(w - ltd_amp * clip({um}_post - theta_minus, 0 * mV, 1e9 * mV), w_min, w_max)
+x_new += 1 / tau_x
+"""
+SYN_STEP = """
+w = clip(w + A_LTP * x_bar * dt * clip(v_post - theta_plus, 0 * mV, 1e9 * mV) * clip({up}_post - theta_minus, 0 * mV, 1e9 * mV), w_min, w_max)
+x_bar = (x_bar + x_new) * exp(-dt / tau_x)
+x_new = 0 / second
+"""
+
+
+def delay_line(steps):
+    """Neuron variables and per-step shift code delaying u_bar_plus / u_bar_minus by ``steps``
+    steps, as NEST's ring buffer does: read before the shift, ``ubp_<steps>`` holds the value
+    written ``steps`` steps ago.  Returns (equations, shift code, names of the delayed
+    u_bar_plus and u_bar_minus)."""
+    if steps == 0:
+        return "", "", "u_plus", "u_minus"
+    eqs = "".join(f"ubp_{j} : volt\nubm_{j} : volt\n" for j in range(1, steps + 1))
+    code = "".join(f"ubp_{j} = ubp_{j - 1}\nubm_{j} = ubm_{j - 1}\n"
+                   for j in range(steps, 1, -1))
+    code += "ubp_1 = u_plus\nubm_1 = u_minus\n"
+    return eqs, code, f"ubp_{steps}", f"ubm_{steps}"
+
+
+# the parameters of the neuron, the rule and the bounds, as the Brian2 namespace
+NAMESPACE_PARAMS = ("C_m", "g_L", "E_L", "V_T_rest", "V_T_max", "Delta_T", "tau_w", "a", "b",
+                    "I_sp", "tau_z", "tau_V_T", "V_peak", "V_reset", "V_clamp", "t_clamp",
+                    "tau_minus", "tau_plus", "tau_u_bar_bar", "A_LTD", "A_LTP", "theta_minus",
+                    "theta_plus", "tau_x", "u_ref_squared", "w_min", "w_max")
+
+
+# ----------------------------------------------------------------------------------------------
+# NEST: aeif_psc_delta_clopath (the neuron keeps the filters and the LTP/LTD parameters) and
+# clopath_synapse (tau_x, bounds); w is a voltage jump in mV on both
+# ----------------------------------------------------------------------------------------------
+NEST_NEURON = "aeif_psc_delta_clopath"
+
+def nest_cell_params(values):
+    """Our parameter values -> the parameters of NEST's ``aeif_psc_delta_clopath``."""
+    from brian2 import mV, ms, nS, pA, pF
+    p = lambda name, unit: magnitude(values[name], unit)
+    return dict(
+        C_m=p("C_m", pF), g_L=p("g_L", nS), E_L=p("E_L", mV), V_th_rest=p("V_T_rest", mV),
+        V_th_max=p("V_T_max", mV), Delta_T=p("Delta_T", mV), tau_w=p("tau_w", ms),
+        a=p("a", nS), b=p("b", pA), I_sp=p("I_sp", pA), tau_z=p("tau_z", ms),
+        tau_V_th=p("tau_V_T", ms), V_peak=p("V_peak", mV), V_reset=p("V_reset", mV),
+        V_clamp=p("V_clamp", mV), t_clamp=p("t_clamp", ms),
+        tau_u_bar_plus=p("tau_plus", ms), tau_u_bar_minus=p("tau_minus", ms),
+        tau_u_bar_bar=p("tau_u_bar_bar", ms), A_LTD=float(values["A_LTD"] * mV),
+        A_LTP=float(values["A_LTP"] * mV ** 2), theta_plus=p("theta_plus", mV),
+        theta_minus=p("theta_minus", mV), u_ref_squared=float(values["u_ref_squared"] / mV ** 2),
+        delay_u_bars=p("delay_u_bars", ms), t_ref=0.0)
+
+
+NEST = NestMapping(
+    synapse_model="clopath_synapse",
+    table=translations(
+        ("weight", "weight"),                  # mV of PSP jump on both
+        ("tau_x", "tau_x"),
+        ("w_min", "Wmin"),
+        ("w_max", "Wmax"),
+    ),
+    note=f"with {NEST_NEURON}",
+)
+
+
 def _cross_check(values, name):
-    from .core import PlasticityError
     if not values["w_min"] <= values["w_init"] <= values["w_max"]:
         raise PlasticityError(f"{name}: w_init must lie in [w_min, w_max]")
     if values["V_reset"] >= values["V_peak"]:
@@ -184,9 +282,13 @@ MODEL = Model(
     default_set="visual_cortex",
     weight_unit=None,
     plastic=True,
-    # the equations live in protocols/clopath_runner.py (neuron + synapse + delay line)
-    brian2=Brian2Equations(model="", on_pre="", on_post=None),
-    nest=None,
+    # the synapse's code; the rule needs its neuron (NEURON_EQS, delay_line) and runs through
+    # its protocols (plasticity.protocols.run.clopath)
+    # ({um}, {up}: the delayed u_bar names of delay_line, filled in by the runner)
+    brian2=Brian2Equations(model=SYN_EQS, on_pre=SYN_PRE.replace("{um}", "{{um}}"), on_post=None,
+                           per_step=SYN_STEP.replace("{up}", "{{up}}")),
+    nest=NEST,
+    needs_neuron=f"the AdEx neuron with the u_bar filters (NEURON_EQS; NEST {NEST_NEURON})",
     coincidence_rule="no pairing term: LTD reads u_bar_minus at the pre spike; LTP integrates "
                      "the membrane potential",
     cross_check=_cross_check,

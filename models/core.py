@@ -396,6 +396,9 @@ class Model:
     readout: Readout | None = None   # population read-out instead of w_final / w_initial
     no_nest_reason: str = ""         # why pynn.nest is unavailable (error message)
     backends: tuple = ()             # restrict the backends (default: by the NEST mapping)
+    # a rule that reads its own neuron's state (e.g. Clopath's filtered membrane potential):
+    # which neuron; such a rule runs through its protocols, not make_synapses / synapse_type
+    needs_neuron: str = ""
 
     def numeric_params(self):
         """Names of the per-synapse numeric constants (no options, with derived flags)."""

@@ -46,10 +46,10 @@ def synapse_type(model_name: str, sim, params: str | None = None, **overrides):
     model = get_model(model_name)
     backend = _backend_name(sim)
     model.check_backend(backend)
-    if model.nest is None and backend == "pynn.nest" or not model.brian2.model:
-        raise PlasticityError(f"model '{model_name}' has no PyNN synapse type of its own: its "
-                              "protocols build the network (protocols/clopath_runner.py uses "
-                              "NEST's native aeif_psc_delta_clopath and clopath_synapse)")
+    if model.nest is None and backend == "pynn.nest" or model.needs_neuron:
+        raise PlasticityError(f"model '{model_name}' has no PyNN synapse type of its own: it "
+                              f"needs {model.needs_neuron or 'a NEST model'}, and its protocols "
+                              "build the network (plasticity.protocols.run)")
     values = model.resolve(params, overrides)
     cls = brian2_synapse_class(model_name) if backend == "pynn.brian2" else \
         nest_synapse_class(model_name)
@@ -81,14 +81,19 @@ class _Pathways(dict):
         return {k: v % context for k, v in self.items()}
 
 
+def brian2_synapses(projection) -> list:
+    """pyNN.brian2: the ``brian2.Synapses`` objects a Projection created (PyNN 0.13 keeps them
+    in a private attribute and has no public accessor: this is the one place that reads it)."""
+    return [syn for group in projection._brian2_synapses.values() for syn in group.values()]
+
+
 def finalize_projection(projection, model_name: str):
     """pyNN.brian2: apply what PyNN cannot express, after the Projection is built: the delays of
     extra pathways (Graupner–Brunel's presynaptic calcium delay D) and the update order.
     Call it once per Projection of a model whose Brian2 code has ``pathways``."""
     model = get_model(model_name)
-    for group in projection._brian2_synapses.values():
-        for syn in group.values():
-            model.brian2.finalize(syn, w="weight")
+    for syn in brian2_synapses(projection):
+        model.brian2.finalize(syn, w="weight")
 
 
 def _pynn_unit(unit):

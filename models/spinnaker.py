@@ -39,17 +39,18 @@ Number formats (each from the sPyNNaker 7.4.1 source named)
   ``floor(exp(-k dt / tau) * 2048)`` for k = 0 .. ceil(ln(2048) tau / dt) rounded up to even,
   zero beyond (``get_exp_lut_array``; ``maths_lut_exponential_decay`` in ``maths.h``).
 
-The arithmetic that uses them is emulated on Brian2 by :mod:`protocols.hardware`.
+The arithmetic that uses them is emulated on Brian2 by
+:mod:`plasticity.protocols.run.spinnaker_emulation`; the mapping on a virtual board is
+:mod:`plasticity.protocols.run.spinnaker_map`.
+
+One family, one name: ``spinnaker``.  Its two modes are the backend ``pynn.spinnaker``
+(:data:`MAPPING_BACKEND`: map a protocol's network, simulate nothing) and the emulation
+``--hardware spinnaker`` (or ``spinnaker-ideal``, every constraint off), which is also the
+name of ``reproduce``'s emulation jobs and of the NIX ``hardware`` annotation.
 """
 from __future__ import annotations
 
-import json
 import math
-import os
-import subprocess
-import sys
-import tempfile
-import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -59,6 +60,8 @@ from brian2 import ms
 from .core import PlasticityError
 
 SPYNNAKER_REQUIREMENT = "sPyNNaker==1!7.4.1"
+FAMILY = "spinnaker"                       # --hardware spinnaker, reproduce's emulation jobs
+MAPPING_BACKEND = "pynn.spinnaker"         # plasticity run --backend pynn.spinnaker
 TIMESTEP_MS = 1.0
 STDP_FIXED_POINT = 11
 STDP_ONE = 1 << STDP_FIXED_POINT          # 2048: trace value of one spike
@@ -74,7 +77,7 @@ class SpinnakerRule:
     weight: str
     weight_params: dict
     receptor: str = "excitatory"
-    emulation: str | None = None     # kind of Brian2 emulation (protocols.hardware), or None
+    emulation: str | None = None     # kind of Brian2 emulation (run.spinnaker_emulation), or None
     neuromodulation: dict | None = None
     notes: list = field(default_factory=list)
     # the weight dependence writes its amplitudes times w_max (weight_dependence_additive_triplet
@@ -286,80 +289,3 @@ def exp_lut(tau_ms: float, timestep_ms: float = TIMESTEP_MS, shift: int = 0) -> 
 def quantise_weights(w, weight_scale: float) -> np.ndarray:
     """Weights as the chip stores them: rint(|w| * scale) / scale."""
     return np.rint(np.abs(np.asarray(w, dtype=float)) * weight_scale) / weight_scale
-
-
-# ----------------------------------------------------------------------------------------------
-# mapping on a virtual board (a separate process in a temporary folder)
-# ----------------------------------------------------------------------------------------------
-CFG = """[Machine]
-virtual_board = True
-version = 5
-
-[Reports]
-default_report_file_path = {reports}
-"""
-
-
-def available() -> bool:
-    try:
-        import importlib.util
-        return importlib.util.find_spec("spynnaker") is not None
-    except (ImportError, ValueError):
-        return False
-
-
-def map_network(rule: SpinnakerRule, pre_times_ms: list, weights, duration_ms: float,
-                reward_times_ms=None, timeout_s: float = 300.0) -> dict:
-    """Build the network (pre spike sources -> plastic projection -> IF_curr_exp posts, one
-    synapse per condition) in sPyNNaker on a virtual board, run it (mapping and data generation:
-    nothing executes) and return mapped / reason / cores / SDRAM / ring-buffer shifts / weight
-    scales / the read-back weights."""
-    n = len(pre_times_ms)
-    return run_worker(rule, {"pre_times": [[float(t) for t in ts] for ts in pre_times_ms],
-                             "post": {"cell": rule.cell, "n": n, "params": {}},
-                             "connections": [[k, k, float(w)] for k, w in enumerate(weights)]},
-                      duration_ms, reward_times_ms, timeout_s)
-
-
-def run_worker(rule: SpinnakerRule, network: dict, duration_ms: float, reward_times_ms=None,
-               timeout_s: float = 300.0) -> dict:
-    """Run :mod:`models.spinnaker_worker` for ``rule`` and ``network`` (its input keys: pre_times
-    or pre_poisson, post, connections, optionally extra_inputs)."""
-    if not available():
-        raise PlasticityError(f"backend pynn.spinnaker needs {SPYNNAKER_REQUIREMENT} "
-                              "(make install puts it into .venv)")
-    spec = {"timestep_ms": TIMESTEP_MS, "duration_ms": float(duration_ms),
-            "delay_ms": DELAY_MS, "receptor": rule.receptor,
-            "timing": {"class": rule.timing, "params": rule.timing_params},
-            "weight": {"class": rule.weight, "params": rule.weight_params}, **network}
-    if rule.neuromodulation:
-        spec["neuromodulation"] = {"params": rule.neuromodulation, "weight": 1.0,
-                                   "reward_times": [float(t) for t in reward_times_ms or []]}
-    worker = os.path.join(os.path.dirname(__file__), "spinnaker_worker.py")
-    t0 = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="plasticity-spinnaker-") as tmp:
-        with open(os.path.join(tmp, ".spynnaker.cfg"), "w") as f:
-            f.write(CFG.format(reports=os.path.join(tmp, "reports")))
-        with open(os.path.join(tmp, "spec.json"), "w") as f:
-            json.dump(spec, f)
-        env = {**os.environ, "HOME": tmp, "XDG_CONFIG_HOME": os.path.join(tmp, ".config"),
-               "XDG_CONFIG_DIRS": os.path.join(tmp, ".xdg"), "PYTHONWARNINGS": "ignore"}
-        result_path = os.path.join(tmp, "result.json")
-        log_path = os.path.join(tmp, "log.txt")
-        with open(log_path, "w") as log:
-            try:
-                proc = subprocess.run([sys.executable, worker, "spec.json", result_path],
-                                      cwd=tmp, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                      timeout=timeout_s)
-            except subprocess.TimeoutExpired:
-                raise PlasticityError(f"sPyNNaker mapping took longer than {timeout_s:.0f} s")
-        if not os.path.exists(result_path):
-            with open(log_path) as f:
-                tail = [ln.strip() for ln in f.read().splitlines() if ln.strip()]
-            raise PlasticityError(f"sPyNNaker exited with code {proc.returncode} before "
-                                  f"reporting: {tail[-1] if tail else 'no output'}")
-        with open(result_path) as f:
-            out = json.load(f)
-    out["wall_s"] = time.perf_counter() - t0
-    out["spec"] = spec
-    return out

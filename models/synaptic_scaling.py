@@ -61,6 +61,7 @@ from dataclasses import replace
 from brian2 import Hz, second
 
 from .core import Brian2Equations, Model, Param, ParameterSet, PlasticityError, Value
+from . import stdp_pair
 
 DEMO = "demonstration value, not published (reference vanrossum2000_paper_values has no numbers)"
 NO_NEST = ("NEST 3.10 has no synaptic-scaling synapse model (a scaling rule needs the "
@@ -151,7 +152,6 @@ def combine(base: Model, name: str) -> Model:
 
 
 def _stdp_pair_scaling():
-    from . import stdp_pair
     return combine(stdp_pair.MODEL, "stdp_pair_scaling")
 
 

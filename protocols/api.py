@@ -7,12 +7,15 @@ import os
 from plasticity.models import get_model, spinnaker
 from plasticity.models.core import PlasticityError, format_value
 
-from . import engine, get_protocol
-from . import hardware as hardware_mod
+from . import get_protocol
+from . import run as runners
+from .run import brian2 as brian2_runner
+from .run import spinnaker_emulation as emulation
+from .run import spinnaker_map
 from .base import Option
 from .neo_io import build_block, check_writable, dw_percent, write_nix
 
-SPINNAKER_BACKEND = "pynn.spinnaker"
+SPINNAKER_BACKEND = spinnaker.MAPPING_BACKEND
 
 
 def split_overrides(model, protocol, pairs: dict):
@@ -72,15 +75,15 @@ def _finish(protocol, result, options, out):
     summary = summarize(result, protocol.name, options, measurements, out)
     seed = None
     if result.model.readout is not None:      # stochastic: the Brian2 seed that was used
-        seed = int(result.schedule.meta.get("seed", engine.DEFAULT_SEED))
+        seed = int(result.schedule.meta.get("seed", runners.DEFAULT_SEED))
         summary["seed"] = seed
     if out:
         write_nix(build_block(result, protocol.name, options, measurements, seed=seed), out)
     return summary
 
 
-def _check_device(protocol, model, backend, device):
-    engine.check_device(model, backend, device)
+def check_device(protocol, model, backend, device):
+    runners.check_device(model, backend, device)
     if device != "runtime" and protocol.uses_simulate(model) and not protocol.standalone:
         raise PlasticityError(f"--device {device}: protocol '{protocol.name}' builds its own "
                               f"network for '{model.name}', which runs in runtime mode only "
@@ -92,38 +95,38 @@ def run_protocol(protocol_name, model_name, set_name=None, overrides=None, backe
                  hardware=None):
     """Returns (RunResult, summary dict).  Everything is validated before anything runs.
     ``device``: Brian2 ``runtime`` (default) or ``cpp_standalone`` (backend brian2; the
-    project is built under :func:`protocols.engine.cache_dir`).  ``hardware``: ``spinnaker``
-    runs the rule with the chip's arithmetic (:mod:`protocols.hardware`; brian2, runtime)."""
+    project is built under :func:`plasticity.protocols.run.brian2.cache_dir`).  ``hardware``: ``spinnaker``
+    runs the rule with the chip's arithmetic (:mod:`plasticity.protocols.run.spinnaker_emulation`; brian2, runtime)."""
     if backend == SPINNAKER_BACKEND:
         raise PlasticityError(f"backend {SPINNAKER_BACKEND} maps a protocol's network without "
                               "simulating it: use map_protocol (plasticity run --backend "
                               f"{SPINNAKER_BACKEND})")
     protocol, model, set_name, values, options, schedule = _prepare(
         protocol_name, model_name, set_name, overrides, backend, threads, schedule_file)
-    _check_device(protocol, model, backend, device)
+    check_device(protocol, model, backend, device)
     if hardware is not None:
         _check_hardware(protocol, model, values, backend, device, hardware)
     if out:
         check_writable(out)
     if hardware is not None:
-        result = hardware_mod.run_emulated(model, set_name, values, schedule,
-                                           hardware_mod.HARDWARE[hardware], progress,
+        result = emulation.run_emulated(model, set_name, values, schedule,
+                                           emulation.HARDWARE[hardware], progress,
                                            label=hardware)
         summary = _finish(protocol, result, options, out)
         summary["hardware"] = result.extra["hardware"]
         return result, summary
     if protocol.uses_simulate(model):
-        with engine.brian2_device(device, engine.project_key(protocol.name, model.name)):
+        with brian2_runner.brian2_device(device, brian2_runner.project_key(protocol.name, model.name)):
             result = protocol.simulate(model, set_name, values, schedule, backend, progress)
     else:
-        result = engine.run(model, set_name, values, schedule, backend, threads=threads,
+        result = runners.run(model, set_name, values, schedule, backend, threads=threads,
                             progress=progress, device=device)
     _note_device(result, device)
     return result, _finish(protocol, result, options, out)
 
 
 def _check_hardware(protocol, model, values, backend, device, hardware):
-    hardware_mod.check_hardware(hardware, backend)
+    emulation.check_hardware(hardware, backend)
     if device != "runtime":
         raise PlasticityError(f"--hardware {hardware} runs in Brian2's runtime mode only "
                               f"(got --device {device})")
@@ -131,7 +134,7 @@ def _check_hardware(protocol, model, values, backend, device, hardware):
         raise PlasticityError(f"--hardware {hardware}: protocol '{protocol.name}' builds its "
                               "own network; the emulation runs schedule-driven protocols "
                               "(imposed pre and post spikes)")
-    hardware_mod.emulation_rule(model, values)
+    emulation.emulation_rule(model, values)
 
 
 def map_protocol(protocol_name, model_name, set_name=None, overrides=None, out=None,
@@ -153,12 +156,12 @@ def map_protocol(protocol_name, model_name, set_name=None, overrides=None, out=N
     schedule.validate()
     if own:
         rule, network, w0 = protocol.spinnaker_network(rule, model, values, schedule)
-        rep = spinnaker.run_worker(rule, network, schedule.duration_ms)
+        rep = spinnaker_map.run_worker(rule, network, schedule.duration_ms)
         return _write_map_report(protocol, model, set_name, rule, schedule, w0, 0, rep, out,
                                  per_condition=False)
-    chip, merged = hardware_mod.chip_schedule(schedule, hardware_mod.SPINNAKER)
-    w0 = engine.initial_weights(model, values, schedule)
-    rep = hardware_mod.map_schedule(rule, chip, w0)
+    chip, merged = spinnaker_map.chip_schedule(schedule)
+    w0 = runners.initial_weights(model, values, schedule)
+    rep = spinnaker_map.map_schedule(rule, chip, w0)
     return _write_map_report(protocol, model, set_name, rule, chip, w0, merged, rep, out)
 
 
@@ -215,14 +218,14 @@ def _note_device(result, device):
 def run_protocol_sets(protocol_name, model_name, set_names, backend="brian2", outs=None,
                       progress=False, overrides=None, device="runtime"):
     """One protocol for several parameter sets of a model (the same ``overrides`` for every
-    set): on brian2 they share one simulation (:func:`protocols.engine.run_sets`).  Returns a
+    set): on brian2 they share one simulation (:func:`plasticity.protocols.run.run_sets`).  Returns a
     list of summaries."""
     prepared = [_prepare(protocol_name, model_name, s, overrides, backend, 1, None)
                 for s in set_names]
     protocol, model, _, _, options, schedule = prepared[0]
     if protocol.uses_simulate(model):
         raise PlasticityError(f"{protocol_name}: run its parameter sets one by one")
-    _check_device(protocol, model, backend, device)
+    check_device(protocol, model, backend, device)
     for p in prepared[1:]:
         if [c.label for c in p[5].conditions] != [c.label for c in schedule.conditions]:
             raise PlasticityError(f"{protocol_name}: the sets build different schedules")
@@ -230,7 +233,7 @@ def run_protocol_sets(protocol_name, model_name, set_names, backend="brian2", ou
     for out in outs:
         if out:
             check_writable(out)
-    results = engine.run_sets(model, [(p[2], p[3]) for p in prepared], schedule, backend,
+    results = runners.run_sets(model, [(p[2], p[3]) for p in prepared], schedule, backend,
                               progress=progress, device=device)
     for r in results:
         _note_device(r, device)

@@ -22,6 +22,7 @@ from plasticity.models.core import PlasticityError
 
 from .base import Option, Protocol, parse_hz_list
 from .schedule import Condition, Schedule, DT_MS
+from .run.rate import run_frequency_protocol
 
 FIRST_MS = 100.0
 DEFAULT_FREQS = "0.5,1,2,3,5,10,20,50,100"
@@ -56,7 +57,6 @@ def build(model, values, options, schedule_file=None):
 
 def simulate(model, set_name, values, schedule, backend, progress=False):
     """Rate rules run their own rate network (spiking rules use the imposed-spike engine)."""
-    from plasticity.models.rate import run_frequency_protocol
     return run_frequency_protocol(model, set_name, values, schedule, backend)
 
 

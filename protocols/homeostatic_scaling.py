@@ -29,9 +29,11 @@ import numpy as np
 
 from plasticity.models.core import PlasticityError, magnitude
 
+from .run.brian2 import network_result, run_network
 from .base import Option, Protocol, parse_hz_list
 from .schedule import Condition, Schedule
 from .song_2000 import NEURON
+from plasticity.models.brian2_api import plastic_synapses, set_parameters
 
 MODELS = ("synaptic_scaling", "stdp_pair_scaling")
 SAMPLED = 50          # synapses whose weight and sensor are sampled over time (all at the end)
@@ -63,8 +65,6 @@ def simulate(model, set_name, values, schedule, backend, progress=False):
                               "by 1200 Poisson inputs; the scaling rule's pynn.brian2 parity is "
                               "tested on imposed spike trains)")
     import brian2 as b2
-    from plasticity.models.brian2_api import plastic_synapses, set_parameters
-    from .engine import network_result, run_network
 
     p = schedule.meta
     b2.seed(p["seed"])

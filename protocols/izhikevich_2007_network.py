@@ -32,8 +32,10 @@ import numpy as np
 
 from plasticity.models.core import PlasticityError, magnitude
 
+from .run.brian2 import network_result, run_network
 from .base import Option, Protocol
 from .schedule import Condition, Schedule
+from plasticity.models.brian2_api import set_parameters
 
 NE, NI, M = 800, 200, 100
 INTERVAL_MS = 20.0
@@ -117,8 +119,6 @@ def simulate(model, set_name, values, schedule, backend, progress=False):
         raise PlasticityError("izhikevich_2007_network runs on backend brian2 only (its neurons "
                               "and reward logic are built in Brian2)")
     import brian2 as b2
-    from plasticity.models.brian2_api import set_parameters
-    from .engine import network_result, run_network
 
     seed = schedule.meta["seed"]
     b2.seed(seed)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from plasticity.models import get_model
-from plasticity.models.rate import simulate_rates
+from .run.rate import simulate_rates
 
 DT_MS = 1.0
 COV_EIGENVALUES = (3.0, 1.0, 0.5, 0.25)     # demo input covariance spectrum

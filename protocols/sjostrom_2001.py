@@ -23,7 +23,7 @@ all conditions run in one simulation (the 0.1 Hz conditions set its length: 600 
 """
 import numpy as np
 
-from . import clopath_runner
+from .run import clopath as clopath_runner
 from .base import Option, Protocol, load_datasets
 from .schedule import Condition, Schedule, DT_MS
 

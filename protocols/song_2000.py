@@ -31,8 +31,11 @@ import numpy as np
 
 from plasticity.models.core import PlasticityError
 
+from .run.brian2 import network_result, run_network
 from .base import Option, Protocol
 from .schedule import Condition, Schedule, DT_MS
+from plasticity.models.brian2_api import plastic_synapses, set_parameters
+from plasticity.models.core import magnitude
 
 REF = "reference song_miller_abbott2000 (secondary sources; see module doc)"
 NEURON = dict(N_exc=1000, N_inh=200, tau_m_ms=20.0, V_rest_mV=-70.0, V_th_mV=-54.0,
@@ -77,9 +80,6 @@ def simulate(model, set_name, values, schedule, backend, progress=False):
                               "neuron driven by 1000 Poisson inputs; the imposed-spike engine "
                               "of the other protocols does not apply)")
     import brian2 as b2
-    from plasticity.models.brian2_api import plastic_synapses, set_parameters
-    from plasticity.models.core import magnitude
-    from .engine import network_result, run_network
 
     meta = schedule.meta
     b2.seed(meta["seed"])
@@ -148,7 +148,6 @@ def spinnaker_network(rule, model, values, schedule):
     leak is g_L = cm / tau_m = 0.05 uS, so every weight (and the additive amplitudes) is
     multiplied by g_L.  Initial weights: the same draw as the brian2 run (seed)."""
     import dataclasses
-    from plasticity.models.core import magnitude
     p = schedule.meta
     cm_nF = 1.0
     g_leak = cm_nF / p["tau_m_ms"]                               # nF / ms = uS

@@ -10,6 +10,7 @@ from plasticity.models.core import PlasticityError
 
 from .base import Protocol
 from .schedule import load_schedule_json
+from .tsodyks_markram_1998 import measure as stp_measure
 
 
 def build(model, values, options, schedule_file=None):
@@ -21,7 +22,6 @@ def build(model, values, options, schedule_file=None):
 def measure(result):
     if result.model.plastic:
         return [{} for _ in result.schedule.conditions]
-    from .tsodyks_markram_1998 import measure as stp_measure
     return stp_measure(result)
 
 

@@ -20,13 +20,17 @@ import time
 import numpy as np
 from brian2 import ms
 
-from plasticity.models.core import PlasticityError, magnitude
+from plasticity.models.brian2_api import set_parameters
+from plasticity.models.core import PlasticityError, magnitude, to_pynn
+from plasticity.models.pynn_types import (IMPOSED, PLASTIC, nest_parrot_cell_class,
+                                          nest_synapse_class, pynn_kwargs)
 
 from .base import Option, Protocol
+from .run.common import OFFSET_MS, RunResult, pynn_setup, synapse_order
+from .run.pynn_nest import nest_spike_sources, nest_weight_scales
 from .schedule import Condition, Schedule, DT_MS
 
 FIRST_MS = 100.0
-OFFSET_MS = 1.0
 
 
 def build(model, values, options, schedule_file=None):
@@ -90,7 +94,6 @@ def simulate(model, set_name, values, schedule, backend, progress=False):
     else:
         raise PlasticityError("stochastic_release runs on brian2 and pynn.nest")
     wall = time.perf_counter() - t0
-    from .engine import RunResult
     p, n = predicted_probability(model, values, train)
     mean = counts.mean(axis=0)
     var = counts.var(axis=0, ddof=1)
@@ -108,17 +111,16 @@ def simulate(model, set_name, values, schedule, backend, progress=False):
         "predicted_var": [float(x) for x in n * p * (1 - p)],
         "chi2_p": [_chi2_p(counts[:, k], n, p[k]) for k in range(len(train))],
     }
-    r = RunResult(model, set_name, values, backend, schedule, np.array([1.0]), np.array([1.0]),
-                  np.asarray(train), {"mean_released": mean[:, None]}, {},
-                  "mean released quanta over trials at each spike", versions, wall, 1)
-    r.extra = extra
-    r.extra["per_trial_counts"] = counts.astype(int)      # not written to NIX (a 2-D table)
-    return r
+    extra["per_trial_counts"] = counts.astype(int)      # not written to NIX (a 2-D table)
+    return RunResult(model=model, set_name=set_name, values=values, backend=backend,
+                     schedule=schedule, w_initial=np.array([1.0]), w_final=np.array([1.0]),
+                     signal_times_ms=np.asarray(train), signals={"mean_released": mean[:, None]},
+                     signal_semantics="mean released quanta over trials at each spike",
+                     simulator_versions=versions, wall_time_s=wall, extra=extra)
 
 
 def _run_brian2(model, values, schedule, train, trials, seed):
     import brian2 as b2
-    from plasticity.models.brian2_api import set_parameters
     b2.seed(seed)
     dt = schedule.dt_ms * b2.ms
     steps = np.round((train + OFFSET_MS) / schedule.dt_ms).astype(int)
@@ -133,7 +135,7 @@ def _run_brian2(model, values, schedule, train, trials, seed):
                           name="released")
     net = b2.Network(gen, target, syn, mon)
     net.run((schedule.duration_ms + OFFSET_MS + schedule.dt_ms) * b2.ms)
-    order = np.argsort(np.asarray(syn.j[:]))
+    order = synapse_order(syn.j[:])
     rec = np.asarray(mon.released)[order]          # (trials, steps)
     return rec[:, steps], {"brian2": b2.__version__}
 
@@ -142,13 +144,8 @@ def _run_nest(model, values, schedule, train, trials, seed):
     import nest
     import pyNN
     import pyNN.nest as sim
-    from plasticity.models.core import to_pynn
-    from plasticity.models.pynn_types import IMPOSED, PLASTIC, nest_parrot_cell_class, nest_synapse_class, \
-        pynn_kwargs
-    from .engine import nest_spike_sources
     dt = schedule.dt_ms
-    sim.setup(timestep=dt, min_delay=dt, max_delay=10 * dt, spike_precision="on_grid",
-              rng_seed=seed)
+    pynn_setup(sim, dt, spike_precision="on_grid", rng_seed=seed)
     nest.set_verbosity("M_ERROR")
     src = nest_spike_sources(sim, [train + OFFSET_MS - dt], 2, dt)   # parrot fires at the train
     parrot = nest_parrot_cell_class()
@@ -168,7 +165,7 @@ def _run_nest(model, values, schedule, train, trials, seed):
         nest.GetConnections(target=post.node_collection).set(n=n, a=n)
     sim.run(schedule.duration_ms + OFFSET_MS + 2 * dt)
     ev = recorder.get("events")
-    w_nest = to_pynn({"w": values["w_init"]})["w"] * 1000.0      # PyNN nA -> NEST pA
+    w_nest = to_pynn({"w": values["w_init"]})["w"] * nest_weight_scales(model)[0]
     tgt = np.asarray(ev["targets"]) - post.first_id
     t_ev = np.asarray(ev["times"], float) - OFFSET_MS
     k = np.searchsorted(train, t_ev - 1e-6)

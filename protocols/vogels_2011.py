@@ -24,8 +24,10 @@ import numpy as np
 
 from plasticity.models.core import PlasticityError, magnitude
 
+from .run.brian2 import network_result, run_network
 from .base import Option, Protocol
 from .schedule import Condition, Schedule
+from plasticity.models.brian2_api import set_parameters
 
 REF = "vogels2011_single_cell_modeldb (ModelDB 143751 inhib_plasticity.m)"
 CELL = dict(N=1000, exc_frac=0.8, n_sigs=8, tau_m_ms=20.0, V_rest_mV=-60.0, V_th_mV=-50.0,
@@ -49,8 +51,6 @@ def simulate(model, set_name, values, schedule, backend, progress=False):
                               "generators are built in Brian2; the rule's NEST parity is tested "
                               "on imposed spike trains)")
     import brian2 as b2
-    from plasticity.models.brian2_api import set_parameters
-    from .engine import network_result, run_network
 
     p = schedule.meta
     b2.seed(p["seed"])

@@ -22,7 +22,7 @@ import numpy as np
 
 from plasticity.models.core import PlasticityError
 
-from . import clopath_runner
+from .run import clopath as clopath_runner
 from .base import Option, Protocol
 from .schedule import Condition, Schedule, DT_MS
 

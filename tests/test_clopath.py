@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from plasticity.models import get_model
-from plasticity.protocols import clopath_runner as cr
+from plasticity.models.clopath import nest_cell_params
+from plasticity.protocols.run import clopath as cr
 from plasticity.protocols.schedule import Condition, Schedule
 
 M = get_model("clopath")
@@ -56,7 +57,7 @@ def test_filters_and_trace_follow_their_closed_forms():
     voltage trace Brian2 computed (checked by an independent exponential-kernel convolution at
     the step resolution), and x_bar is e^{-t/tau_x}/tau_x after the spike."""
     import brian2 as b2
-    from plasticity.protocols.clopath_runner import NEURON_EQS
+    from plasticity.models.clopath import NEURON_EQS
     b2.start_scope()
     ns = {k: V[k] for k in ("C_m", "g_L", "E_L", "V_T_rest", "Delta_T", "tau_w", "a", "tau_z",
                              "tau_V_T", "tau_minus", "tau_plus", "tau_u_bar_bar")}
@@ -110,7 +111,7 @@ def test_brian2_and_nest_agree_on_pairings(pairing_runs):
 def test_nest_receives_the_reference_numbers():
     """Unit conversion into NEST's units: the values NEST gets are the reference's numbers
     (shared/reference clopath2010_visual_cortex_modeldb, copied into models/clopath.py)."""
-    p = cr._nest_cell_params(V)
+    p = nest_cell_params(V)
     expected = {"A_LTD": 14e-5, "A_LTP": 8e-5, "u_ref_squared": 60.0, "theta_minus": -70.6,
                 "theta_plus": -45.3, "tau_u_bar_minus": 10.0, "tau_u_bar_plus": 7.0,
                 "C_m": 281.0, "g_L": 30.0, "E_L": -70.6, "V_th_rest": -50.4,

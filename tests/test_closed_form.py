@@ -6,7 +6,7 @@ import pytest
 
 from conftest import BACKENDS
 from plasticity.models import get_model
-from plasticity.protocols import engine
+from plasticity.protocols import run as runners
 from plasticity.protocols.schedule import Condition, Schedule
 from reference import plain, tsodyks_markram_reference
 
@@ -41,7 +41,7 @@ def test_single_pairing_closed_form(backend, set_name):
     values = STDP.resolve(set_name)
     p = plain(values)
     sched = single_pairings()
-    res = engine.run(STDP, set_name, values, sched, backend)
+    res = runners.run(STDP, set_name, values, sched, backend)
     expected = [closed_form(c.variables["dt_ms"], p["w_init"], p) for c in sched.conditions]
     np.testing.assert_allclose(res.w_final, expected, rtol=1e-12, atol=0)
     # the sign pattern is the rule's, not an accident of the numbers
@@ -57,7 +57,7 @@ def test_weight_bounds_hold(backend):
     values = STDP.resolve("additive", {"A_plus": 5.0, "A_minus": 5.0})
     conds = [Condition("up", np.array([10.0]), np.array([11.0])),
              Condition("down", np.array([11.0]), np.array([10.0]))]
-    res = engine.run(STDP, "additive", values, Schedule("b", 50.0, conds).validate(), backend)
+    res = runners.run(STDP, "additive", values, Schedule("b", 50.0, conds).validate(), backend)
     np.testing.assert_allclose(res.w_final, [float(values["w_max"]), 0.0], rtol=0, atol=0)
 
 
@@ -67,7 +67,7 @@ def test_no_spikes_no_change(backend):
     conds = [Condition("silent", np.zeros(0), np.zeros(0)),
              Condition("pre_only", np.array([5.0, 20.0]), np.zeros(0)),
              Condition("post_only", np.zeros(0), np.array([5.0, 20.0]))]
-    res = engine.run(STDP, "multiplicative", values, Schedule("n", 50.0, conds).validate(),
+    res = runners.run(STDP, "multiplicative", values, Schedule("n", 50.0, conds).validate(),
                      backend)
     assert np.all(res.w_final == float(values["w_init"]))
 
@@ -84,7 +84,7 @@ def test_tsodyks_markram_recursion(backend, set_name):
               np.round(np.cumsum(np.full(12, 14.3)), 1),
               np.array([3.0])]
     conds = [Condition(f"c{k}", t, np.zeros(0)) for k, t in enumerate(trains)]
-    res = engine.run(TM, set_name, values, Schedule("tm", 1500.0, conds).validate(), backend)
+    res = runners.run(TM, set_name, values, Schedule("tm", 1500.0, conds).validate(), backend)
     for k, t in enumerate(trains):
         ref = tsodyks_markram_reference(t, p["w_init"], p["U"], p["tau_rec_ms"],
                                         p["tau_facil_ms"])

@@ -11,7 +11,9 @@ import pytest
 from plasticity.models import get_model
 from plasticity.models.graupner_brunel import CURVE_SETS, strength_ratio
 from plasticity.models.core import PlasticityError
-from plasticity.protocols import engine
+from plasticity.protocols import run as runners
+from plasticity.protocols.run import brian2 as brian2_runner
+from plasticity.protocols.run import pynn_brian2
 from plasticity.protocols.schedule import Condition, Schedule
 from reference import gb_calcium, gb_rho_reference, plain
 
@@ -59,8 +61,8 @@ def test_rho_matches_an_independent_ode_solution(set_name):
     conds = [Condition(f"c{k}", pre, post, float(k % 2)) for k, (pre, post) in
              enumerate(trains)]
     sched = Schedule("gb", duration, conds).validate()
-    w0 = engine.initial_weights(m, values, sched)
-    res = engine._run_brian2(m, values, sched, w0)
+    w0 = runners.initial_weights(m, values, sched)
+    res = brian2_runner.run_schedule(m, values, sched, w0)
     # simulator time = schedule time + OFFSET; the run ends one step after the duration
     t_end = duration + DT
     for k, (pre, post) in enumerate(trains):
@@ -81,9 +83,9 @@ def test_pynn_brian2_runs_the_same_equations():
     conds = [Condition(f"c{k}", pre, post, float(k % 2)) for k, (pre, post) in
              enumerate(_trains(3, n=4, duration=1500.0))]
     sched = Schedule("gb", 1500.0, conds).validate()
-    w0 = engine.initial_weights(m, values, sched)
-    a = engine._run_brian2(m, values, sched, w0)
-    b = engine._run_pynn_brian2(m, values, sched, w0)
+    w0 = runners.initial_weights(m, values, sched)
+    a = brian2_runner.run_schedule(m, values, sched, w0)
+    b = pynn_brian2.run_schedule(m, values, sched, w0)
     assert np.abs(a.w_final - w0).max() > 1e-3          # something happened
     np.testing.assert_allclose(b.w_final, a.w_final, rtol=0, atol=1e-12)
 
@@ -119,14 +121,14 @@ def test_curve_sets_have_their_published_shapes():
     m = get_model("graupner_brunel")
     dts = np.array([-100, -60, -40, -30, -20, -15, -10, -5, 0, 5, 10, 15, 20, 30, 40, 60, 100.0])
     sets = [(name, m.resolve(name, {"sigma": 0})) for name in CURVE_SETS]
-    # one simulation, every set's synapses with their own constants (as engine.run_sets), rho
+    # one simulation, every set's synapses with their own constants (as runners.run_sets), rho
     # itself (no read-out)
     conds = [Condition(f"{name}|{dt:+g}", *bp.pairing(dt, 60, 1.0), w_init=0.5)
              for name, _ in sets for dt in dts]
     sched = Schedule("gb", 60400.0, conds).validate()
     n = len(dts)
     blocks = [(np.arange(k * n, (k + 1) * n), values) for k, (_, values) in enumerate(sets)]
-    whole = engine._run_brian2(m, sets[0][1], sched, np.full(len(conds), 0.5), blocks=blocks)
+    whole = brian2_runner.run_schedule(m, sets[0][1], sched, np.full(len(conds), 0.5), blocks=blocks)
     res = [whole.w_final[idx] - 0.5 for idx, _ in blocks]
     shapes = {name: _shape(["P" if d > 5e-3 else "D" if d < -5e-3 else "." for d in r])
               for (name, _), r in zip(sets, res)}

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from plasticity.models import get_model
-from plasticity.protocols import engine
+from plasticity.protocols import run as runners
 from plasticity.protocols.api import run_protocol
 from plasticity.protocols.schedule import Condition, Schedule
 
@@ -36,7 +36,7 @@ def test_dopamine_one_pairing_one_reward_closed_form():
     T, t_pre, t_post, t_r = 3000.0, 100.0, 110.0, 900.0
     sched = Schedule("t", T, [Condition("p", np.array([t_pre]), np.array([t_post]))],
                      reward=np.array([t_r])).validate()
-    r = engine.run(m, "nest_defaults", vals, sched, "brian2")
+    r = runners.run(m, "nest_defaults", vals, sched, "brian2")
     A, tp, tc, tn = 1.0, 20.0, 1000.0, 200.0
     ts = tc * tn / (tc + tn)
     c_at_reward = A * np.exp(-(t_post - t_pre) / tp) * np.exp(-(t_r - t_post) / tc)
@@ -81,7 +81,7 @@ def test_dopamine_parity_nest_and_pynn_brian2(set_name, over):
     m = get_model("stdp_dopamine")
     vals = m.resolve(set_name, over)
     sched = _random_schedule(7, reward=[400.0, 900.0, 1300.0, 1700.0])
-    out = {be: engine.run(m, set_name, vals, sched, be).w_final
+    out = {be: runners.run(m, set_name, vals, sched, be).w_final
            for be in ("brian2", "pynn.brian2", "pynn.nest")}
     dw = np.abs(out["brian2"] - float(vals["w_init"])).max()
     assert dw > 1e-3                                   # the weights did change
@@ -96,7 +96,7 @@ def test_vogels_hand_built_train():
     vals = m.resolve("nest_defaults")
     sched = Schedule("t", 100.0, [Condition("h", np.array([10.0, 30.0]),
                                             np.array([20.0, 30.0]))]).validate()
-    r = engine.run(m, "nest_defaults", vals, sched, "brian2")
+    r = runners.run(m, "nest_defaults", vals, sched, "brian2")
     eta, alpha, tau = 1e-3, 0.12, 20.0
     w = 0.5 - alpha * eta                                  # pre 10: no post trace yet
     w += eta * np.exp(-10 / tau)                           # post 20 with pre trace
@@ -112,7 +112,7 @@ def test_vogels_parity_nest_and_pynn_brian2(set_name, over):
     m = get_model("vogels_sprekeler")
     vals = m.resolve(set_name, over)
     sched = _random_schedule(3)
-    out = {be: engine.run(m, set_name, vals, sched, be).w_final
+    out = {be: runners.run(m, set_name, vals, sched, be).w_final
            for be in ("brian2", "pynn.brian2", "pynn.nest")}
     dw = np.abs(out["brian2"] - float(vals["w_init"])).max()
     assert dw > 1e-4
@@ -198,12 +198,12 @@ def test_scaling_parity_pynn_brian2_and_engine_closed_form():
     m = get_model("synaptic_scaling")
     vals = m.resolve(None, {"tau_scale": "2 second"})
     sched = _random_schedule(3, T=3000.0, n=3)
-    T = sched.duration_ms + engine.OFFSET_MS + sched.dt_ms
+    T = sched.duration_ms + runners.OFFSET_MS + sched.dt_ms
     w0 = float(vals["w_init"])
-    expected = [_scaling_closed_form(w0, c.post + engine.OFFSET_MS, T, 1000.0, 5e-3, 2000.0)
+    expected = [_scaling_closed_form(w0, c.post + runners.OFFSET_MS, T, 1000.0, 5e-3, 2000.0)
                 for c in sched.conditions]
     for be in ("brian2", "pynn.brian2"):
-        r = engine.run(m, None, vals, sched, be)
+        r = runners.run(m, None, vals, sched, be)
         np.testing.assert_allclose(r.w_final, expected, rtol=1e-9)
     assert np.ptp(expected) > 1e-3 * w0                             # trains differ
 
@@ -221,17 +221,17 @@ def test_stdp_pair_scaling_combines_both_rules():
     w_max, which these weights do not reach)."""
     comb, pair = get_model("stdp_pair_scaling"), get_model("stdp_pair")
     sched = _random_schedule(11, T=3000.0, n=3)
-    ref = engine.run(pair, "additive", pair.resolve("additive"), sched, "brian2").w_final
-    got = engine.run(comb, "additive", comb.resolve("additive", {"tau_scale": "1e9 second"}),
+    ref = runners.run(pair, "additive", pair.resolve("additive"), sched, "brian2").w_final
+    got = runners.run(comb, "additive", comb.resolve("additive", {"tau_scale": "1e9 second"}),
                      sched, "brian2").w_final
     assert np.max(np.abs(ref - 0.0075)) > 1e-5
     np.testing.assert_allclose(got, ref, rtol=1e-8)
     vals = comb.resolve("additive", {"A_plus": 0.0, "A_minus": 0.0, "tau_scale": "20 second",
                                      "w_init": 0.005})
-    T = sched.duration_ms + engine.OFFSET_MS + sched.dt_ms
-    expected = [_scaling_closed_form(0.005, c.post + engine.OFFSET_MS, T, 1000.0, 5e-3, 20000.0)
+    T = sched.duration_ms + runners.OFFSET_MS + sched.dt_ms
+    expected = [_scaling_closed_form(0.005, c.post + runners.OFFSET_MS, T, 1000.0, 5e-3, 20000.0)
                 for c in sched.conditions]
-    got = engine.run(comb, "additive", vals, sched, "brian2").w_final
+    got = runners.run(comb, "additive", vals, sched, "brian2").w_final
     np.testing.assert_allclose(got, expected, rtol=1e-9)
 
 
@@ -256,8 +256,8 @@ def test_stdp_pair_scaling_parity_pynn_brian2():
     m = get_model("stdp_pair_scaling")
     vals = m.resolve("additive", {"tau_scale": "2 second"})
     sched = _random_schedule(5, T=3000.0, n=3)
-    a = engine.run(m, "additive", vals, sched, "brian2").w_final
-    b = engine.run(m, "additive", vals, sched, "pynn.brian2").w_final
+    a = runners.run(m, "additive", vals, sched, "brian2").w_final
+    b = runners.run(m, "additive", vals, sched, "pynn.brian2").w_final
     dw = np.max(np.abs(a - float(vals["w_init"])))
     assert dw > 1e-3 * float(vals["w_init"])
     assert np.max(np.abs(a - b)) <= 1e-9 * dw
@@ -275,7 +275,7 @@ def test_stochastic_models_on_pynn_brian2_statistically(name, set_name, n_max, f
     train = 10.0 + 50.0 * np.arange(10)
     sched = Schedule("t", 600.0, [Condition(f"s{k}", train, np.zeros(0))
                                   for k in range(400)]).validate()
-    rel = {be: np.array(engine.run(m, None, vals, sched, be).spike_state["released"])
+    rel = {be: np.array(runners.run(m, None, vals, sched, be).spike_state["released"])
            for be in ("brian2", "pynn.brian2")}
     for be, r in rel.items():
         assert r.shape == (400, 10)

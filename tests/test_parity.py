@@ -5,7 +5,7 @@ import pytest
 
 from conftest import BACKENDS
 from plasticity.models import get_model
-from plasticity.protocols import engine
+from plasticity.protocols import run as runners
 from plasticity.protocols.schedule import Condition, Schedule
 from reference import plain, stdp_pair_reference, tsodyks_markram_reference
 
@@ -44,7 +44,7 @@ TM = get_model("tsodyks_markram")
 def test_stdp_pair_backend_parity(set_name):
     values = STDP.resolve(set_name)
     p = plain(values)
-    finals = {b: engine.run(STDP, set_name, values, SCHEDULE, b).w_final for b in BACKENDS}
+    finals = {b: runners.run(STDP, set_name, values, SCHEDULE, b).w_final for b in BACKENDS}
     ref = np.array([stdp_pair_reference(c.pre, c.post, p["w_init"], p)
                     for c in SCHEDULE.conditions])
     for b in BACKENDS:
@@ -58,7 +58,7 @@ def test_stdp_pair_backend_parity(set_name):
 def test_tsodyks_markram_backend_parity(set_name):
     values = TM.resolve(set_name)
     p = plain(values)
-    effs = {b: engine.run(TM, set_name, values, SCHEDULE, b).spike_state["efficacy"]
+    effs = {b: runners.run(TM, set_name, values, SCHEDULE, b).spike_state["efficacy"]
             for b in BACKENDS}
     for k, c in enumerate(SCHEDULE.conditions):
         ref = tsodyks_markram_reference(c.pre, p["w_init"], p["U"], p["tau_rec_ms"],
@@ -76,7 +76,7 @@ def test_multiplicative_differs_from_additive(backend):
         Condition("ltd", np.arange(10) * 200.0 + 110.0, np.arange(10) * 200.0 + 100.0)]).validate()
     dw = {}
     for s in ("additive", "multiplicative"):
-        r = engine.run(STDP, s, STDP.resolve(s), sched, backend)
+        r = runners.run(STDP, s, STDP.resolve(s), sched, backend)
         dw[s] = r.w_final / r.w_initial - 1
     assert np.all(np.abs(dw["multiplicative"] - dw["additive"]) > 1e-3 * np.abs(dw["additive"]))
     # at w = w_max/2 multiplicative scales each update by 1/2 (first pairing): smaller changes

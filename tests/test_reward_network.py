@@ -5,7 +5,7 @@ import brian2 as b2
 import numpy as np
 import pytest
 
-from plasticity.protocols.engine import brian2_device
+from plasticity.protocols.run.brian2 import brian2_device
 from plasticity.protocols.izhikevich_2007_network import reward_machinery
 
 

@@ -21,8 +21,9 @@ import pytest
 from plasticity.models import MODELS, get_model
 from plasticity.models import spinnaker as spin
 from plasticity.models.core import PlasticityError
-from plasticity.protocols import engine
-from plasticity.protocols import hardware as hw
+from plasticity.protocols import run as runners
+from plasticity.protocols.run import spinnaker_emulation as hw
+from plasticity.protocols.run import spinnaker_map
 from plasticity.protocols.schedule import Condition, Schedule
 
 ENV = dict(os.environ, PYTHONWARNINGS="ignore", PYNEST_QUIET="1", MPLBACKEND="Agg")
@@ -36,7 +37,7 @@ def cli(*args, cwd=ROOT, env=ENV):
 
 @pytest.fixture(scope="module")
 def table():
-    return {(r["model"], r["set"]): r for r in hw.mapping_table()}
+    return {(r["model"], r["set"]): r for r in spinnaker_map.mapping_table()}
 
 
 def test_mapping_table_every_model_and_set(table):
@@ -173,7 +174,7 @@ def test_emulation_with_constraints_off_is_the_ideal_run(model_name, set_name):
     model = get_model(model_name)
     values = _values(model, set_name)
     sched = _schedule()
-    ideal = engine.run(model, set_name, values, sched, "brian2")
+    ideal = runners.run(model, set_name, values, sched, "brian2")
     emu = hw.run_emulated(model, set_name, values, sched, hw.IDEAL)
     dw = np.abs(ideal.w_final - ideal.w_initial)
     assert dw.min() > 1e-3                         # every condition changed
@@ -330,7 +331,7 @@ def test_coincident_pre_post_get_no_depression_on_the_chip():
     # post 5 ms before a pre spike that coincides with a second post spike
     sched = Schedule("spike_trains", 100.0, [Condition("c", np.array([20.0]),
                                                        np.array([15.0, 20.0]))], dt_ms=0.1)
-    ideal = engine.run(model, "additive", values, sched, "brian2")
+    ideal = runners.run(model, "additive", values, sched, "brian2")
     chip = hw.run_emulated(model, "additive", values, sched, hw.SPINNAKER)
     assert ideal.w_final[0] < ideal.w_initial[0]        # ideal: depressed by the 15 ms post
     assert chip.w_final[0] == chip.w_initial[0]          # chip: Δt = 0 to the last post: none

@@ -12,7 +12,7 @@ import pytest
 
 from conftest import BACKENDS
 from plasticity.models import get_model
-from plasticity.protocols import engine
+from plasticity.protocols import run as runners
 from plasticity.protocols.schedule import Condition, Schedule
 from reference import REFERENCES, plain
 from test_parity import random_schedule
@@ -71,7 +71,7 @@ def test_nearest_neighbour_schemes_by_hand(model_name, backend):
     values = model.resolve("additive")
     p = plain(values)
     sched = _sched(SEPARATE)
-    res = engine.run(model, "additive", values, sched, backend)
+    res = runners.run(model, "additive", values, sched, backend)
     dwh = expected_nn(model_name, p)
     expected = [(p["w_init"] / p["w_max"] + dwh[c.label]) * p["w_max"] for c in sched.conditions]
     np.testing.assert_allclose(res.w_final, expected, rtol=1e-12, atol=0)
@@ -132,7 +132,7 @@ def test_triplet_by_hand(set_name, backend):
     values = TRIPLET.resolve(set_name)
     p = plain(values)
     sched = _sched(TRIPLET_PATTERNS)
-    res = engine.run(TRIPLET, set_name, values, sched, backend)
+    res = runners.run(TRIPLET, set_name, values, sched, backend)
     d = expected_triplet(p)
     np.testing.assert_allclose(res.w_final, [p["w_init"] + d[c.label] for c in sched.conditions],
                                rtol=1e-12, atol=0)
@@ -150,7 +150,7 @@ def test_power_law_single_pairs_by_hand(backend):
     p = plain(values)
     lam, a, mu, w = p["lam"], p["alpha"], p["mu"], p["w_init"]
     sched = _sched({"ltp": ([10.0], [20.0]), "ltd": ([20.0], [10.0]), "same": ([10.0], [10.0])})
-    res = engine.run(POWER, "nest_defaults", values, sched, backend)
+    res = runners.run(POWER, "nest_defaults", values, sched, backend)
     expected = {"ltp": w + lam * w ** mu * E(-10 / p["tau_plus_ms"]),   # w0 = 1 pA
                 "ltd": w - lam * a * w * E(-10 / p["tau_minus_ms"]), "same": w}
     np.testing.assert_allclose(res.w_final, [expected[c.label] for c in sched.conditions],
@@ -168,7 +168,7 @@ CASES = [(m, s) for m in NN + ("stdp_triplet", "stdp_power_law")
 
 @pytest.fixture(scope="module")
 def brian2_finals():
-    """All sets of a model share one brian2 simulation (engine.run_sets)."""
+    """All sets of a model share one brian2 simulation (runners.run_sets)."""
     cache = {}
 
     def get(model_name):
@@ -176,7 +176,7 @@ def brian2_finals():
             m = get_model(model_name)
             sets = [(s, m.resolve(s)) for s in m.parameter_sets]
             cache[model_name] = {s: r.w_final for (s, _), r in
-                                 zip(sets, engine.run_sets(m, sets, SCHEDULE, "brian2"))}
+                                 zip(sets, runners.run_sets(m, sets, SCHEDULE, "brian2"))}
         return cache[model_name]
     return get
 
@@ -192,7 +192,7 @@ def test_backend_parity_random_trains(model_name, set_name, brian2_finals):
     for b in ("pynn.brian2", "pynn.nest"):
         if b == "pynn.nest" and values.get("interaction") == "nearest":
             continue      # NEST has no nearest-spike triplet (tested to raise elsewhere)
-        finals[b] = engine.run(model, set_name, values, SCHEDULE, b).w_final
+        finals[b] = runners.run(model, set_name, values, SCHEDULE, b).w_final
     for b, w in finals.items():
         np.testing.assert_allclose(w, ref, rtol=1e-9, atol=0, err_msg=f"{b} vs reference")
         np.testing.assert_allclose(w, finals["brian2"], rtol=1e-9, atol=0, err_msg=b)

@@ -1,4 +1,4 @@
-"""Run a schedule on the Clopath model: a real AdEx neuron per condition, plastic synapse from
+"""The Clopath rule (:mod:`plasticity.models.clopath`) with its neuron on brian2 and pynn.nest: a real AdEx neuron per condition, plastic synapse from
 one presynaptic source, postsynaptic spikes forced at the scheduled times, or the membrane
 clamped (condition variable ``clamp_mV``).
 
@@ -27,10 +27,14 @@ import time
 
 import numpy as np
 
+from plasticity.models.clopath import (NAMESPACE_PARAMS, NEURON_EQS, NEURON_RESET,
+                                      NEURON_THRESHOLD, NEURON_UNCLAMP, NEST_NEURON, SYN_EQS,
+                                      SYN_PRE, SYN_STEP, delay_line, nest_cell_params)
 from plasticity.models.core import PlasticityError, magnitude
 
-from .engine import (OFFSET_MS, RunResult, _padded, nest_spike_sources, record_dt_for,
-                     sample_times)
+from .common import (OFFSET_MS, RunResult, padded, pynn_setup, record_dt_for, sample_times,
+                     synapse_order)
+from .pynn_nest import nest_spike_sources
 
 FLUSH_MS = 500.0
 FORCE_MV = 200.0
@@ -54,74 +58,21 @@ def _clamps(schedule):
     return [c.variables.get("clamp_mV") for c in schedule.conditions]
 
 
-NEURON_EQS = """
-dv/dt = (1 - clamped) * (1 - vc_on) * (-g_L * (v - E_L) + g_L * Delta_T * exp((v - V_T) / Delta_T) - w_ad + z) / C_m : volt
-dw_ad/dt = (1 - clamped) * (a * (v - E_L) - w_ad) / tau_w : amp
-dz/dt = -z / tau_z : amp
-dV_T/dt = -(V_T - V_T_rest) / tau_V_T : volt
-du_plus/dt = (v - u_plus) / tau_plus : volt
-du_minus/dt = (v - u_minus) / tau_minus : volt
-du_bb/dt = (u_minus - u_bb) / tau_u_bar_bar : volt
-clamped : 1
-t_spike : second
-force : 1
-vc_on : 1
-"""
-
-SYN_EQS = """
-w : 1
-x_bar : 1 / second
-x_new : 1 / second
-"""
-SYN_PRE = """
-v_post += w * mV * (1 - vc_on_post)
-ltd_amp = A_LTD * (1 + homeostatic * (u_bb_post ** 2 / u_ref_squared - 1))
-w = clip(w - ltd_amp * clip({um}_post - theta_minus, 0 * mV, 1e9 * mV), w_min, w_max)
-x_new += 1 / tau_x
-"""
-SYN_STEP = """
-w = clip(w + A_LTP * x_bar * dt * clip(v_post - theta_plus, 0 * mV, 1e9 * mV) * clip({up}_post - theta_minus, 0 * mV, 1e9 * mV), w_min, w_max)
-x_bar = (x_bar + x_new) * exp(-dt / tau_x)
-x_new = 0 / second
-"""
-
-
-def delay_line(steps):
-    """Neuron variables and per-step shift code delaying u_bar_plus / u_bar_minus by ``steps``
-    steps, as NEST's ring buffer does: read before the shift, ``ubp_<steps>`` holds the value
-    written ``steps`` steps ago.  Returns (equations, shift code, names of the delayed
-    u_bar_plus and u_bar_minus)."""
-    if steps == 0:
-        return "", "", "u_plus", "u_minus"
-    eqs = "".join(f"ubp_{j} : volt\nubm_{j} : volt\n" for j in range(1, steps + 1))
-    code = "".join(f"ubp_{j} = ubp_{j - 1}\nubm_{j} = ubm_{j - 1}\n"
-                   for j in range(steps, 1, -1))
-    code += "ubp_1 = u_plus\nubm_1 = u_minus\n"
-    return eqs, code, f"ubp_{steps}", f"ubm_{steps}"
-
-
 def _run_brian2(model, values, schedule):
     import brian2 as b2
     from brian2 import mV, ms
     n = len(schedule.conditions)
     step = schedule.dt_ms * ms
     off = int(round(OFFSET_MS / schedule.dt_ms))
-    ns = {k: values[k] for k in ("C_m", "g_L", "E_L", "V_T_rest", "V_T_max", "Delta_T", "tau_w",
-                                  "a", "b", "I_sp", "tau_z", "tau_V_T", "V_peak", "V_reset",
-                                  "V_clamp", "t_clamp", "tau_minus", "tau_plus", "tau_u_bar_bar",
-                                  "A_LTD", "A_LTP", "theta_minus", "theta_plus", "tau_x",
-                                  "u_ref_squared", "w_min", "w_max")}
+    ns = {k: values[k] for k in NAMESPACE_PARAMS}
     ns["homeostatic"] = model.derived(values)["homeostatic"]
     ns["mV"] = mV
     steps = int(round(float(values["delay_u_bars"] / ms) / schedule.dt_ms))
     delay_eqs, shift, up, um = delay_line(steps)
     neuron = b2.NeuronGroup(
         n, NEURON_EQS + delay_eqs, method="rk4", dt=step, namespace=ns,
-        threshold="(v >= V_peak and clamped < 0.5) or force > 0.5",
-        reset="v = V_clamp; clamped = 1; t_spike = t; w_ad += b; z = I_sp; V_T = V_T_max; "
-              "force = 0",
-        events={"unclamp": "clamped > 0.5 and t >= t_spike + t_clamp - 0.5 * dt"})
-    neuron.run_on_event("unclamp", "v = V_reset; clamped = 0")
+        threshold=NEURON_THRESHOLD, reset=NEURON_RESET, events={"unclamp": NEURON_UNCLAMP[0]})
+    neuron.run_on_event("unclamp", NEURON_UNCLAMP[1])
     E_L = values["E_L"]
     neuron.v = E_L
     neuron.u_plus = E_L
@@ -158,32 +109,18 @@ def _run_brian2(model, values, schedule):
     spikes = b2.SpikeMonitor(neuron)
     net = b2.Network(neuron, pre, forcer, force, syn, mon, spikes)
     net.run((schedule.duration_ms + OFFSET_MS + schedule.dt_ms) * ms, namespace={})
-    order = np.argsort(np.asarray(syn.i[:]))
+    order = synapse_order(syn.i[:])
     w_final = np.asarray(syn.w[:])[order]
     sample_t = sample_times(schedule, rec_dt)
     idx = np.round((sample_t + OFFSET_MS) / rec_dt).astype(int)
     traces = np.asarray(mon.w).T[:, order][idx]
     post_counts = np.bincount(np.asarray(spikes.i[:]), minlength=n)
     w0 = np.full(n, float(values["w_init"]))
-    return RunResult(model, "", values, "brian2", schedule, w0, w_final, sample_t,
-                     {"w": traces}, {}, "weight at each sample time",
-                     {"brian2": b2.__version__}, extra={"post_spike_counts": post_counts})
-
-
-def _nest_cell_params(values):
-    from brian2 import mV, ms, nS, pA, pF
-    p = lambda name, unit: magnitude(values[name], unit)
-    return dict(
-        C_m=p("C_m", pF), g_L=p("g_L", nS), E_L=p("E_L", mV), V_th_rest=p("V_T_rest", mV),
-        V_th_max=p("V_T_max", mV), Delta_T=p("Delta_T", mV), tau_w=p("tau_w", ms),
-        a=p("a", nS), b=p("b", pA), I_sp=p("I_sp", pA), tau_z=p("tau_z", ms),
-        tau_V_th=p("tau_V_T", ms), V_peak=p("V_peak", mV), V_reset=p("V_reset", mV),
-        V_clamp=p("V_clamp", mV), t_clamp=p("t_clamp", ms),
-        tau_u_bar_plus=p("tau_plus", ms), tau_u_bar_minus=p("tau_minus", ms),
-        tau_u_bar_bar=p("tau_u_bar_bar", ms), A_LTD=float(values["A_LTD"] * mV),
-        A_LTP=float(values["A_LTP"] * mV ** 2), theta_plus=p("theta_plus", mV),
-        theta_minus=p("theta_minus", mV), u_ref_squared=float(values["u_ref_squared"] / mV ** 2),
-        delay_u_bars=p("delay_u_bars", ms), t_ref=0.0)
+    return RunResult(model=model, values=values, backend="brian2", schedule=schedule,
+                     w_initial=w0, w_final=w_final, signal_times_ms=sample_t,
+                     signals={"w": traces}, signal_semantics="weight at each sample time",
+                     simulator_versions={"brian2": b2.__version__},
+                     extra={"post_spike_counts": post_counts})
 
 
 def _run_nest(model, values, schedule):
@@ -194,11 +131,11 @@ def _run_nest(model, values, schedule):
     nest.set_verbosity("M_ERROR")
     h = schedule.dt_ms
     n = len(schedule.conditions)
-    npad = _padded(n)
-    sim.setup(timestep=h, min_delay=h, max_delay=10 * h, spike_precision="on_grid")
+    npad = padded(n)
+    pynn_setup(sim, h, spike_precision="on_grid")
     nest.set_verbosity("M_ERROR")
-    params = _nest_cell_params(values)
-    cells = sim.Population(npad, sim.native_cell_type("aeif_psc_delta_clopath")(**params))
+    params = nest_cell_params(values)
+    cells = sim.Population(npad, sim.native_cell_type(NEST_NEURON)(**params))
     E_L = params["E_L"]
     init = {"V_m": E_L, "u_bar_plus": E_L, "u_bar_minus": E_L, "u_bar_bar": E_L}
     cells.node_collection.set(A_LTD_const=values["homeostasis"] == "off", **init)
@@ -224,7 +161,7 @@ def _run_nest(model, values, schedule):
     sim.Projection(pre_src, parrots, one, sim.StaticSynapse(weight=1.0, delay=h))
     # PyNN scales static weights onto native cells by 1000 (nA -> pA): FORCE_MV mV in NEST
     sim.Projection(post_src, cells, one, sim.StaticSynapse(weight=FORCE_MV / 1000.0, delay=h))
-    syn = sim.native_synapse_type("clopath_synapse")(
+    syn = sim.native_synapse_type(model.nest.synapse_model)(
         weight=float(values["w_init"]), delay=h, tau_x=magnitude(values["tau_x"], ms),
         Wmin=float(values["w_min"]), Wmax=float(values["w_max"]))
     sim.Projection(parrots, cells, one, syn)
@@ -240,13 +177,15 @@ def _run_nest(model, values, schedule):
     sim.run(flush + off + 5 * h)
     conns = nest.GetConnections(source=parrots.node_collection, target=cells.node_collection)
     src = np.asarray(conns.get("source")) - parrots.first_id
-    w = np.asarray(conns.get("weight"), float)[np.argsort(src)][:n]     # NEST's mV
+    w = np.asarray(conns.get("weight"), float)[synapse_order(src)][:n]     # NEST's mV
     trains = cells.get_data("spikes").segments[0].spiketrains
     counts = np.array([len(trains[k]) for k in range(n)])
     sample_t = sample_times(schedule, record_dt_for(schedule))
     w0 = np.full(n, float(values["w_init"]))
     sim.end()
-    return RunResult(model, "", values, "pynn.nest", schedule, w0, w, sample_t, {}, {},
-                     "final weights only (NEST applies potentiation at pre spikes)",
-                     {"pyNN": pyNN.__version__, "nest": nest.__version__},
+    return RunResult(model=model, values=values, backend="pynn.nest", schedule=schedule,
+                     w_initial=w0, w_final=w, signal_times_ms=sample_t, signals={},
+                     signal_semantics="final weights only (NEST applies potentiation at pre "
+                                      "spikes)",
+                     simulator_versions={"pyNN": pyNN.__version__, "nest": nest.__version__},
                      extra={"post_spike_counts": counts})

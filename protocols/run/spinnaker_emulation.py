@@ -1,10 +1,10 @@
 r"""``--hardware spinnaker``: a rule run on Brian2 with the arithmetic of sPyNNaker 7.4.1.
 
 The emulated synapse is one Brian2 ``Synapses`` driven by the protocol's imposed pre and post
-spike trains (as in :mod:`protocols.engine`).  Its code follows sPyNNaker's event processing,
+spike trains (as in :mod:`plasticity.protocols.run.brian2`).  Its code follows sPyNNaker's event processing,
 each constraint switchable (:class:`Constraints`); the source file of each is named below
 (paths under ``neural_modelling/src/neuron/plasticity/stdp/`` for C, under
-``spynnaker/pyNN/models/neuron/`` for Python; number formats in :mod:`models.spinnaker`).
+``spynnaker/pyNN/models/neuron/`` for Python; number formats in :mod:`plasticity.models.spinnaker`).
 
 ``timestep``
     1 ms steps; spike times become ``ceil(floor(t * 1000) / 1000)`` ms
@@ -27,7 +27,7 @@ each constraint switchable (:class:`Constraints`); the source file of each is na
     ``weight_additive_two_term_impl.h``, amplitudes written times w_max by
     ``weight_dependence_additive_triplet.py``), clipped once per update (additive rules),
     and written back truncated, ``acc >> r``, after every presynaptic spike
-    (``weight_get_final``).  Constants are S16.15 (:func:`models.spinnaker.s1615`); initial
+    (``weight_get_final``).  Constants are S16.15 (:func:`plasticity.models.spinnaker.s1615`); initial
     weights ``rint(w * 2**(15 - r)) / 2**(15 - r)`` with sPyNNaker's ring-buffer shift r of the
     mapped network.  Assumption, stated because no hardware is here to check it: an ``accum``
     product truncates (GCC's ARM fixed-point multiply shifts the 64-bit product right by 15).
@@ -62,8 +62,11 @@ import numpy as np
 from plasticity.models import spinnaker as spin
 from plasticity.models.core import PlasticityError
 
-from . import engine
-from .schedule import Schedule
+from ..schedule import Schedule
+from .brian2 import spike_generators
+from .common import (OFFSET_MS, RunResult, initial_weights, progress_run, record_dt_for,
+                     sampled_result, synapse_order)
+from .spinnaker_map import EMULATED, chip_schedule, weight_format
 
 
 @dataclass(frozen=True)
@@ -80,9 +83,7 @@ class Constraints:
 
 SPINNAKER = Constraints()
 IDEAL = Constraints(False, False, False, False)
-HARDWARE = {"spinnaker": SPINNAKER, "spinnaker-ideal": IDEAL}
-EMULATED = ("pair_additive", "pair_multiplicative", "nearest_additive", "nearest_multiplicative",
-            "triplet_additive")
+HARDWARE = {spin.FAMILY: SPINNAKER, f"{spin.FAMILY}-ideal": IDEAL}
 # look-up-table time shift per trace (timing_dependence_pfister_spike_triplet.py: tau_x and
 # tau_y tables have shift 2, i.e. 4 ms entries indexed by dt >> 2)
 _LUT_SHIFT = {"plus": 0, "minus": 0, "x": 2, "y": 2}
@@ -104,47 +105,6 @@ def emulation_rule(model, values):
             f"{rule.weight}) but its arithmetic is not emulated; emulated: stdp_pair and "
             "stdp_nn_symm (additive or multiplicative), stdp_triplet (all_to_all)")
     return rule
-
-
-def chip_schedule(schedule: Schedule, constraints: Constraints) -> tuple[Schedule, int]:
-    """The schedule on sPyNNaker's 1 ms grid (times as the SpikeSourceArray rounds them, with
-    the engine's offset); returns it and the number of spikes merged into a shared step."""
-    if not constraints.timestep:
-        return schedule, 0
-    off = engine.OFFSET_MS
-    merged = 0
-    conds = []
-    for c in schedule.conditions:
-        trains = []
-        for times in (c.pre, c.post):
-            steps = np.unique(spin.spike_steps(np.asarray(times, float) + off))
-            merged += len(times) - len(steps)
-            trains.append(steps.astype(float) * spin.TIMESTEP_MS - off)
-        conds.append(type(c)(c.label, trains[0], trains[1], c.w_init, dict(c.variables)))
-    duration = float(np.ceil(schedule.duration_ms / spin.TIMESTEP_MS) * spin.TIMESTEP_MS)
-    return Schedule(schedule.protocol, duration, conds, spin.TIMESTEP_MS,
-                    {**schedule.meta, "hardware_timestep_ms": spin.TIMESTEP_MS},
-                    schedule.reward), merged
-
-
-def map_schedule(rule, schedule: Schedule, w0) -> dict:
-    """sPyNNaker's report (:func:`models.spinnaker.map_network`) for the network of a schedule:
-    one pre spike source, plastic synapse and IF_curr_exp post neuron per condition, spike times
-    with the engine's offset.  Post spikes are not imposed (on a virtual board nothing runs; a
-    teacher input would change the excitatory ring-buffer format, see the README)."""
-    off = engine.OFFSET_MS
-    pre = [list(np.asarray(c.pre, float) + off) for c in schedule.conditions]
-    return spin.map_network(rule, pre, w0, schedule.duration_ms + off + 1.0,
-                            reward_times_ms=list(np.asarray(schedule.reward) + off))
-
-
-def weight_format(rule, schedule: Schedule, w0) -> dict:
-    """The network mapped by sPyNNaker (virtual board): ring-buffer shift, weight scale and the
-    weights as the chip holds them; an error if sPyNNaker does not map it."""
-    report = map_schedule(rule, schedule, w0)
-    if not report["mapped"]:
-        raise PlasticityError(f"sPyNNaker did not map the network: {report['reason']}")
-    return report
 
 
 # Brian2 code.  Every quantity is a float; with fixed_point the traces hold integers (one spike
@@ -239,16 +199,16 @@ def _code(kind: str, c: Constraints):
 
 
 def run_emulated(model, set_name, values, schedule: Schedule, constraints: Constraints,
-                 progress=False, label=None) -> engine.RunResult:
-    """Run ``model`` on Brian2 (runtime) with ``constraints``; returns an engine RunResult whose
+                 progress=False, label=None) -> RunResult:
+    """Run ``model`` on Brian2 (runtime) with ``constraints``; returns an RunResult whose
     ``extra['hardware']`` holds the chip facts (weight format, merged spikes, constraints).
     ``label``: the name recorded for the constraints (a key of :data:`HARDWARE`)."""
     import brian2 as b2
 
     rule = emulation_rule(model, values)
     schedule.validate()
-    w0_ideal = engine.initial_weights(model, values, schedule)
-    sched, merged = chip_schedule(schedule, constraints)
+    w0_ideal = initial_weights(model, values, schedule)
+    sched, merged = chip_schedule(schedule) if constraints.timestep else (schedule, 0)
     t0 = time.perf_counter()
     fmt = None
     if constraints.fixed_point:
@@ -290,15 +250,15 @@ def run_emulated(model, set_name, values, schedule: Schedule, constraints: Const
     eqs, on_pre, on_post = _code(rule.emulation, constraints)
     dt = sched.dt_ms * b2.ms
     n = len(sched.conditions)
-    off = int(round(engine.OFFSET_MS / sched.dt_ms))
+    off = int(round(OFFSET_MS / sched.dt_ms))
     b2.start_scope()
 
-    pre, post = engine.spike_generators(sched, off)
+    pre, post = spike_generators(sched, off)
     syn = b2.Synapses(pre, post, model=eqs, on_pre=on_pre, on_post=on_post, namespace=ns, dt=dt)
     syn.connect(j="i")
     syn.pre.order = 1           # post pathway first: sPyNNaker processes a step's post spikes
     syn.post.order = -1         # before the pre spike's depression (window up to its time)
-    order = np.argsort(np.asarray(syn.i[:]))
+    order = synapse_order(syn.i[:])
     acc_syn = np.empty(n)
     acc_syn[order] = acc0
     syn.acc = acc_syn
@@ -313,20 +273,19 @@ def run_emulated(model, set_name, values, schedule: Schedule, constraints: Const
     syn.tpre = never
     syn.tpost = never
     syn.tpost_prev = never
-    rec_dt = engine.record_dt_for(sched)
+    rec_dt = record_dt_for(sched)
     mon = b2.StateMonitor(syn, ["w"], record=np.arange(n), dt=rec_dt * b2.ms, when="end")
     net = b2.Network(pre, post, syn, mon)
-    total_ms = sched.duration_ms + engine.OFFSET_MS + sched.dt_ms
-    engine._progress_run(lambda ms_: net.run(ms_ * b2.ms), total_ms, progress)
+    total_ms = sched.duration_ms + OFFSET_MS + sched.dt_ms
+    progress_run(lambda ms_: net.run(ms_ * b2.ms), total_ms, progress)
     acc_end = np.asarray(syn.acc[:], dtype=float)[order]
     if fix:   # the flush: one more pre spike beyond the tables stores acc >> r
         w_final = np.floor(acc_end / 2 ** shift) / scale
     else:
         w_final = acc_end
     traces = {"w": np.asarray(mon.w).T[:, order]}
-    result = engine._finish_brian2_like(
-        model, values, sched, w0, w_final, np.asarray(mon.t / b2.ms), traces, rec_dt,
-        "brian2", {"brian2": b2.__version__}, first_step_offset=off)
+    result = sampled_result(model, values, sched, w0, w_final, traces, rec_dt, "brian2",
+                            {"brian2": b2.__version__}, first_step_offset=off)
     result.wall_time_s = time.perf_counter() - t0
     result.set_name = set_name
     if label is None:
@@ -349,56 +308,3 @@ def run_emulated(model, set_name, values, schedule: Schedule, constraints: Const
     if fmt is not None:
         result.simulator_versions["sPyNNaker"] = hw["sPyNNaker"]
     return result
-
-
-# ----------------------------------------------------------------------------------------------
-# the mapping table: every model and parameter set on a virtual board
-# ----------------------------------------------------------------------------------------------
-def pairing_schedule(n_pairs: int = 60, freq_hz: float = 1.0, dt_ms: float = 10.0,
-                     reward_ms: float | None = None) -> Schedule:
-    """The network every mappable rule is mapped with in :func:`mapping_table`: one synapse,
-    ``n_pairs`` pre spikes at ``freq_hz`` with a post spike ``dt_ms`` later (Bi & Poo's
-    pairing), and for neuromodulated rules one reward spike ``reward_ms`` after the first post
-    spike."""
-    from .schedule import Condition
-    pre = 10.0 + np.arange(n_pairs) * 1000.0 / freq_hz
-    cond = Condition(f"dt={dt_ms:+g}", pre, pre + dt_ms)
-    reward = np.array([pre[0] + dt_ms + reward_ms]) if reward_ms is not None else np.zeros(0)
-    return Schedule("spinnaker_mapping", float(pre[-1] + 200.0), [cond], reward=reward)
-
-
-def mapping_table(progress=False) -> list:
-    """One row per model and parameter set: refused (the one-line reason naming the nearest
-    rule), or mapped by sPyNNaker (cores, SDRAM, ring-buffer shift, weight LSB, the initial
-    weight as the chip holds it), or not mapped (sPyNNaker's reason)."""
-    from plasticity.models import MODELS
-    rows = []
-    items = [(m, s) for m in MODELS.values() for s in m.parameter_sets]
-    for model, set_name in items:
-        values = model.resolve(set_name, {})
-        row = {"model": model.name, "set": set_name}
-        try:
-            rule = spin.rule_for(model, values)
-        except PlasticityError as err:
-            rows.append({**row, "status": "refused", "reason": str(err)})
-            continue
-        sched = pairing_schedule(reward_ms=1000.0 if rule.neuromodulation else None)
-        w0 = engine.initial_weights(model, values, sched)
-        chip, _ = chip_schedule(sched, SPINNAKER)
-        rep = map_schedule(rule, chip, w0)
-        row.update({"rule": f"{rule.timing} + {rule.weight}"
-                            + (" + Neuromodulation" if rule.neuromodulation else ""),
-                    "binary": rule.binary_hint, "emulated": rule.emulation in EMULATED,
-                    "status": "mapped" if rep["mapped"] else "not mapped",
-                    "reason": rep["reason"], "wall_s": rep["wall_s"]})
-        if rep["mapped"]:
-            st = rep["synapse_type"]
-            row.update({"cores": rep["cores"], "sdram_bytes": rep["sdram_bytes"],
-                        "ring_buffer_shift": rep["ring_buffer_shifts"][st],
-                        "weight_lsb": 1.0 / rep["weight_scales"][st],
-                        "w_init": float(w0[0]), "w_chip": rep["weights"][0],
-                        "binaries": sorted({v["binary"] for v in rep["vertices"]})})
-        if progress:
-            print(f"  {model.name} [{set_name}]: {row['status']}", flush=True)
-        rows.append(row)
-    return rows

@@ -1,0 +1,177 @@
+"""Backend ``pynn.nest``: NEST spike sources and the schedule runner (delays dendritic).
+
+Placement: ``SpikeSourceArray`` -> parrot (delay d_g) -> plastic synapse (delay d) -> parrot
+receptor 1 (which does not repeat the spikes arriving through the plastic synapse).  Pre parrots
+fire at t; post parrots at t - d, so that the synapse sees the post spike at t.  Simulator times
+add a model's ``lead_in`` (:class:`plasticity.models.core.NestMapping`) to
+:data:`~plasticity.protocols.run.common.OFFSET_MS`.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from plasticity.models.core import to_pynn
+from plasticity.models.pynn_types import (IMPOSED, PLASTIC, nest_parrot_cell_class,
+                                          nest_synapse_class, pynn_kwargs)
+
+from .common import (DEFAULT_SEED, OFFSET_MS, RunResult, hold, no_reward_input, padded,
+                     progress_run, pynn_setup, record_dt_for, sample_times, synapse_order)
+
+NEST_STAMP_EPS_MS = 0.25e-3
+os.environ.setdefault("PYNEST_QUIET", "1")
+
+
+def nest_spike_sources(sim, trains_ms, npad, dt_ms):
+    """pyNN.nest SpikeSourceArray population of ``npad`` sources, one per train (simulator times
+    in ms, put on the ``dt_ms`` grid), padded with silent sources.
+
+    NEST stamps a spike time by rounding *up* in tics (0.001 ms): a float a hair above the grid
+    point (e.g. 90.8 - 0.1 = 90.70000000000000284) lands one step late.  A quarter tic below the
+    grid point is stamped exactly on it."""
+    from pyNN.parameters import Sequence
+    trains = [Sequence(np.round(np.asarray(t, float) / dt_ms) * dt_ms - NEST_STAMP_EPS_MS)
+              for t in trains_ms]
+    trains += [Sequence([])] * (npad - len(trains_ms))
+    return sim.Population(npad, sim.SpikeSourceArray(spike_times=trains))
+
+
+def nest_weight_scales(model) -> tuple[float, float]:
+    """(NEST units per PyNN unit, PyNN units per model weight unit) of a model's weight, from its
+    translation table: a model weight ``w`` is ``w * to_pynn * w_scale`` in NEST."""
+    table = {t.name: t for t in model.nest.table}
+    w_scale = table["weight"].forward({"weight": 1.0})     # PyNN unit -> NEST unit
+    to_pynn_w = to_pynn({"w": (1.0 if model.weight_unit is None
+                               else 1.0 * model.weight_unit)})["w"]
+    return w_scale, to_pynn_w
+
+
+def run_schedule(model, values, schedule, w0, threads=1, progress=False):
+    import nest
+    import pyNN
+    import pyNN.nest as sim
+
+    nest.set_verbosity("M_ERROR")
+    dt_ms = schedule.dt_ms
+    n = len(schedule.conditions)
+    npad = padded(n)
+    pynn_setup(sim, dt_ms, threads, spike_precision="on_grid", rng_seed=DEFAULT_SEED)
+    nest.set_verbosity("M_ERROR")
+    d_gen, d_syn = dt_ms, dt_ms
+    offset = OFFSET_MS
+    if model.nest.lead_in is not None:
+        offset += np.round(model.nest.lead_in(values) / dt_ms) * dt_ms
+    flush_ms = None
+    if model.nest.flush_gap is not None:
+        flush_ms = np.round((schedule.duration_ms + model.nest.flush_gap(values)) / dt_ms) * dt_ms
+
+    def source(role, shift_ms, extra=None):
+        trains = [(getattr(c, role) if extra is None else np.append(getattr(c, role), extra))
+                  + offset - shift_ms for c in schedule.conditions]
+        return nest_spike_sources(sim, trains, npad, dt_ms)
+
+    parrot = nest_parrot_cell_class()
+    pre_src = source("pre", d_gen, extra=flush_ms)
+    post_src = source("post", d_gen + d_syn)
+    pre = sim.Population(npad, parrot())
+    post = sim.Population(npad, parrot())
+    static = sim.StaticSynapse(weight=1.0, delay=d_gen)
+    sim.Projection(pre_src, pre, sim.OneToOneConnector(), static, receptor_type=IMPOSED)
+    sim.Projection(post_src, post, sim.OneToOneConnector(), static, receptor_type=IMPOSED)
+    kwargs = pynn_kwargs(model, values, "pynn.nest")
+    kwargs["delay"] = d_syn
+    syn_type = nest_synapse_class(model.name)(**kwargs)
+    recorder = nest.Create("weight_recorder")
+    syn_type.weight_recorder = recorder
+    if model.nest.volume_transmitter:
+        # one update of every synapse at the schedule's end (w_final = w at that time); the
+        # reward spikes reach the volume transmitter at their schedule times
+        end_steps = int(round((schedule.duration_ms + offset) / dt_ms))
+        vt = nest.Create("volume_transmitter", params={"deliver_interval": end_steps})
+        syn_type.volume_transmitter = vt
+        reward_src = nest_spike_sources(sim, [schedule.reward + offset - d_gen], 2, dt_ms)
+        nest.Connect(reward_src.node_collection[0:1], vt, syn_spec={"delay": d_gen})
+    else:
+        no_reward_input(model, schedule)
+    sim.Projection(pre, post, sim.OneToOneConnector(), syn_type, receptor_type=PLASTIC)
+    w_scale, to_pynn_w = nest_weight_scales(model)
+    conns = nest.GetConnections(source=pre.node_collection, target=post.node_collection)
+    src_index = np.asarray(conns.get("source")) - pre.first_id
+    nest_w0 = np.concatenate([w0, np.full(npad - n, w0[0])]) * to_pynn_w * w_scale
+    order = synapse_order(src_index)
+    weights = np.empty(len(src_index))
+    weights[order] = nest_w0
+    conns.set(weight=list(weights))
+    end_ms = max(schedule.duration_ms, flush_ms or 0.0) + offset + 2 * dt_ms
+
+    spike_state = {}
+    if model.plastic and flush_ms is not None and model.nest.flush_zero:
+        before = flush_ms + offset - dt_ms       # the flush pre parrot fires at flush_ms + offset
+        progress_run(sim.run, before, progress)
+        conns.set({name: 0.0 for name in model.nest.flush_zero})
+        sim.run(end_ms - before)
+    elif model.plastic:
+        progress_run(sim.run, end_ms, progress)
+    else:
+        # read NEST's stored (u, x) right after every presynaptic spike (chunked simulation)
+        pre_steps = schedule.steps("pre")
+        all_steps = np.unique(np.concatenate(pre_steps + [np.zeros(0, np.int64)]))
+        states = {name: np.full((len(all_steps), npad), np.nan) for name in model.recorded}
+        # nest.Run between reads (one Prepare/Cleanup): PyNN's run_until per chunk is ~100x slower
+        off_steps = int(round(offset / dt_ms))
+        sim.run_until(dt_ms)          # let PyNN finish its own set-up (first call)
+        done = 1
+        nest.Prepare()
+        for k, st in enumerate(all_steps):
+            target = st + off_steps + 1           # just after the spike step
+            if target > done:
+                nest.Run((target - done) * dt_ms)
+                done = target
+            got = conns.get(list(model.recorded))
+            for name in model.recorded:
+                states[name][k, :] = np.asarray(got[name])[order]
+        end_steps = int(round(end_ms / dt_ms))
+        if end_steps > done:
+            nest.Run((end_steps - done) * dt_ms)
+        nest.Cleanup()
+        for name in model.recorded:
+            spike_state[name] = [states[name][np.searchsorted(all_steps, s), k]
+                                 for k, s in enumerate(pre_steps)]
+    final = conns.get("weight")
+    w_final = (np.asarray(final, dtype=float)[order] / w_scale / to_pynn_w)[:n]
+    ev = recorder.get("events")
+    ev_src = np.asarray(ev["senders"]) - pre.first_id
+    ev_t = np.asarray(ev["times"], dtype=float) - offset
+    ev_w = np.asarray(ev["weights"], dtype=float) / w_scale / to_pynn_w
+    rec_dt = record_dt_for(schedule)
+    sample_t = sample_times(schedule, rec_dt)
+    signals = {}
+    if model.plastic:
+        cols = []
+        for k in range(n):
+            sel = (ev_src == k) & (ev_t <= schedule.duration_ms + 1e-9)
+            cols.append(hold(sample_t, ev_t[sel], ev_w[sel], w0[k]))
+        signals["w"] = np.column_stack(cols)
+        semantics = ("NEST's stored weight, sampled: it changes only at presynaptic spikes (NEST "
+                     "applies post-spike potentiation lazily at the next pre spike); w_final "
+                     "includes every event (flush spike)")
+    else:
+        for name in model.recorded:
+            cols = []
+            for k, steps in enumerate(schedule.steps("pre")):
+                init = model.brian2.initial.get(name)      # before the first spike
+                init = float(init) if isinstance(init, (int, float)) else np.nan
+                cols.append(hold(sample_t, steps * dt_ms, spike_state[name][k], init))
+            signals[name] = np.column_stack(cols)
+        spike_state["efficacy"] = []
+        for k in range(n):
+            sel = ev_src == k
+            spike_state["efficacy"].append(ev_w[sel][np.argsort(ev_t[sel], kind="stable")])
+        semantics = "state stored at the most recent presynaptic spike (step function)"
+    versions = {"pyNN": pyNN.__version__, "nest": nest.__version__}
+    sim.end()
+    return RunResult(model=model, values=values, backend="pynn.nest", schedule=schedule,
+                     w_initial=w0, w_final=w_final, signal_times_ms=sample_t, signals=signals,
+                     spike_state=spike_state, signal_semantics=semantics,
+                     simulator_versions=versions)

@@ -23,7 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from .report import load_timings
+from .reproduce import load_timings
 from plasticity.models import get_model
 from plasticity.protocols import get_protocol
 from plasticity.protocols import run as runners
@@ -185,7 +185,7 @@ def protocols_bench(log, sample=10):
 
 def reproduce_timings(results_dir):
     """Per-job wall times of the last cold and the last warm complete ``make reproduce``
-    (results/timings.json, written by analysis.report.reproduce), if any."""
+    (results/timings.json, written by plasticity.analysis.reproduce), if any."""
     runs = load_timings(os.path.join(results_dir, "timings.json"))
     if not runs:
         return None

@@ -8,8 +8,8 @@ import argparse
 import json
 import os
 import sys
-from plasticity.analysis.plots import compare_files
-from plasticity.analysis.report import reproduce
+from plasticity.analysis.figures import compare_files
+from plasticity.analysis.reproduce import reproduce
 from plasticity.models import MODELS
 from plasticity.models import spinnaker
 from plasticity.models.core import BACKENDS

@@ -109,26 +109,3 @@ def compare_points(result: dict, dataset: dict, point_label, select=None) -> dic
     return {"n": len(pts), "nmse": nmse(model, data, sems), "rmse_percent": rmse(model, data),
             "has_sem": all(isinstance(s, (int, float)) for s in sems),
             "model": model.tolist(), "data": data.tolist()}
-
-
-def stochastic_agreement(results: list[dict]) -> dict:
-    """Stochastic release on several backends: per spike of the train, the difference of the
-    mean released quanta in units of the combined standard error (largest over spikes and
-    backend pairs), and per result the largest |mean - prediction| / SE and the smallest
-    chi-square p-value."""
-    out = {"max_z_between_backends": 0.0, "per_backend": {}}
-    cs = [(r["meta"]["backend"], r["conditions"][0]) for r in results]
-    for b, c in cs:
-        z = np.abs(np.asarray(c["mean_released"]) - np.asarray(c["predicted_mean"])) / \
-            np.maximum(np.asarray(c["sem_mean"]), 1e-300)
-        out["per_backend"][b] = {"max_z_vs_prediction": float(np.max(z)),
-                                 "min_chi2_p": float(np.min(c["chi2_p"])),
-                                 "trials": int(c["trials"])}
-    for i in range(len(cs)):
-        for j in range(i + 1, len(cs)):
-            a, b = cs[i][1], cs[j][1]
-            se = np.sqrt(np.asarray(a["sem_mean"]) ** 2 + np.asarray(b["sem_mean"]) ** 2)
-            z = np.abs(np.asarray(a["mean_released"]) - np.asarray(b["mean_released"])) / \
-                np.maximum(se, 1e-300)
-            out["max_z_between_backends"] = max(out["max_z_between_backends"], float(np.max(z)))
-    return out

@@ -11,7 +11,7 @@ import numpy as np  # noqa: E402
 from plasticity.models.core import PlasticityError  # noqa: E402
 from plasticity.protocols.base import load_datasets  # noqa: E402
 
-from .load import label_of, load_result  # noqa: E402
+from .load import label_of  # noqa: E402
 from .metrics import backend_difference, window_curve  # noqa: E402
 import plasticity.protocols.wang_2005 as wang
 
@@ -89,32 +89,6 @@ def plot_stp(results, out, title=None, annotate_backend_diff=False):
     ax.legend(fontsize=7)
     fig.tight_layout()
     return _save(fig, out)
-
-
-def compare_files(files, out):
-    """``plasticity compare``: plot several NIX results of one protocol together."""
-    results = [load_result(f) for f in files]
-    protocols = {r["meta"]["protocol"] for r in results}
-    if len(protocols) > 1:
-        raise PlasticityError(f"compare needs results of one protocol, got {sorted(protocols)}")
-    same_model = len({(r["meta"]["model"], r["meta"]["parameter_set"]) for r in results}) == 1
-    stp = all(r["meta"]["model"] == "tsodyks_markram" for r in results)
-    if stp:
-        paths = plot_stp(results, out, annotate_backend_diff=same_model)
-    else:
-        ds = ("bipoo1998_stdp_window_digitized_A", "bipoo1998_stdp_window_digitized_B") \
-            if protocols == {"bi_poo_1998"} else ()
-        has_dt = all(any("dt_ms" in c for c in r["conditions"]) for r in results)
-        if has_dt:
-            paths = plot_window(results, out, ds, annotate_backend_diff=same_model)
-        else:
-            paths = plot_final_weights(results, out)
-    lines = [f"wrote {', '.join(paths)}"]
-    if same_model and len(results) > 1:
-        d = backend_difference(results)
-        lines.append(f"largest difference: |ΔΔw| = {d['max_abs_dw_percent']:.3e} %, relative "
-                     f"{d['max_rel_w_final']:.3e} (condition {d['worst_condition']})")
-    return "\n".join(lines)
 
 
 def plot_final_weights(results, out):

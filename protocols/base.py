@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Callable
+
+import numpy as np
 
 from plasticity.models.core import Model, PlasticityError
 
@@ -32,6 +34,80 @@ class Option:
         return value
 
 
+# ----------------------------------------------------------------------------------------------
+# what a protocol's report shows (read by plasticity.analysis; figures are named by kind, the
+# registry plasticity.analysis.figures draws them)
+# ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Comparison:
+    """One comparison with published data: ``dataset`` (protocols/data/datasets.json), a
+    description of the points used, and how a data point finds its model condition:
+    ``point_label`` (point -> condition label, exact points) or None (the Δt window's data
+    conditions, :func:`plasticity.analysis.metrics.compare_to_dataset`); ``select`` keeps some
+    points; ``needs_kind``: compare only results that hold conditions of this kind."""
+    dataset: str
+    subset: str
+    point_label: Callable | None = None
+    select: Callable | None = None
+    needs_kind: str | None = None
+
+
+@dataclass(frozen=True)
+class Overview:
+    """A figure of several results of one protocol: ``figure`` (a kind), its ``title``, which
+    results (``models``: a predicate on the model name; None: all), ``per_model``: one figure
+    per model (every parameter set), ``name``: the file-name part, ``options`` for the figure."""
+    figure: str
+    title: str
+    name: str
+    models: Callable | None = None
+    per_model: bool = False
+    options: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Report:
+    """What ``reproduce`` and ``compare`` show of a protocol's results.
+
+    ``figure``: the kind drawn for one model and set across backends (and ideal vs SpiNNaker);
+    ``group_figure`` / ``group_title``: instead, one figure of all the protocol's results (a
+    network protocol); ``overviews``: figures across models and sets; ``literature``: the
+    comparisons with data; ``key_numbers``: (model, set, {backend: summary}) -> rows made by
+    :func:`key_number`; ``window_fit``: fit the Δt window (models without a population
+    read-out); ``table``: (name, summary -> {quantity: number}) a protocol's own table;
+    ``backend_difference``: compare backends condition by condition (not for statistics)."""
+    figure: str | None = None
+    figure_options: dict = field(default_factory=dict)
+    group_figure: str | None = None
+    group_title: str = ""
+    overviews: tuple = ()
+    literature: tuple = ()
+    key_numbers: Callable | None = None
+    window_fit: bool = False
+    table: tuple | None = None
+    backend_difference: bool = True
+
+
+def key_number(p, m, s, b, quantity, measured, expected=None, tolerance=None, note="") -> dict:
+    """A row of a protocol's key numbers: what was measured, against what (a closed form, a
+    target, a statistical bound) and whether it lies within the tolerance."""
+    within = None if expected is None or tolerance is None else \
+        bool(abs(measured - expected) <= tolerance)
+    return {"protocol": p, "model": m, "set": s, "backend": b, "quantity": quantity,
+            "measured": float(measured), "expected": expected, "tolerance": tolerance,
+            "within": within, "note": note}
+
+
+PREFERENCE = ("brian2", "pynn.nest", "pynn.brian2")
+
+
+def preferred(per_backend: dict) -> tuple:
+    """(backend, result) that a report shows for one model and set: brian2 where it ran."""
+    for b in PREFERENCE:
+        if b in per_backend:
+            return b, per_backend[b]
+
+
 @dataclass
 class Protocol:
     name: str
@@ -53,6 +129,7 @@ class Protocol:
     # backend pynn.spinnaker for a protocol with its own network: (rule, model, values,
     # schedule) -> (rule as mapped, worker network dict, initial weights); see song_2000
     spinnaker_network: Callable | None = None
+    report: Report = field(default_factory=Report)      # what its report shows
 
     def uses_simulate(self, model: Model) -> bool:
         return self.simulate is not None and (self.simulate_for is None
@@ -78,7 +155,6 @@ class Protocol:
 
 def parse_hz_list(text, protocol: str, option: str, what: str, high: float) -> list:
     """A comma-separated option of rates or frequencies in (0, high] Hz, in the given order."""
-    import numpy as np
     try:
         values = [float(x) for x in str(text).split(",") if x.strip()]
     except ValueError:

@@ -15,7 +15,7 @@ import numpy as np
 
 from plasticity.models.core import PlasticityError
 
-from .base import Option, Protocol, load_datasets
+from .base import Comparison, Option, Overview, Protocol, Report, load_datasets
 from .schedule import Condition, Schedule, DT_MS
 
 FIRST_PRE_MS = 200.0
@@ -67,7 +67,23 @@ def build(model, values, options, schedule_file=None):
                     meta={"pairs": pairs, "freq_hz": freq}).validate()
 
 
+
+REPORT = Report(
+    figure="window",
+    overviews=(
+        Overview("curves_with_sem", "Graupner & Brunel 2012: STDP curves of the six curve-type "
+                 "sets (60 pairs at 1 Hz; mean ± SEM of the population read-out)",
+                 "graupner_brunel__curves", models=lambda m: m == "graupner_brunel",
+                 options={"xvar": "dt_ms", "xlabel": "Δt = t_post − t_pre (ms)"}),
+        Overview("window", "{p}: {m}, all parameter sets", "{m}__sets",
+                 models=lambda m: m != "graupner_brunel", per_model=True)),
+    # the window's data conditions (option data = 1) hold the model at every data point
+    literature=tuple(Comparison(name, "all points (no SEM)", needs_kind="data")
+                     for name in DATASETS),
+    window_fit=True)
+
 PROTOCOL = Protocol(
+    report=REPORT,
     name="bi_poo_1998",
     title="Bi & Poo 1998 STDP window",
     doc=__doc__,

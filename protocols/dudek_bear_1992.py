@@ -20,7 +20,7 @@ import numpy as np
 
 from plasticity.models.core import PlasticityError
 
-from .base import Option, Protocol, parse_hz_list
+from .base import Option, Overview, Protocol, Report, parse_hz_list
 from .schedule import Condition, Schedule, DT_MS
 from .run.rate import run_frequency_protocol
 
@@ -60,7 +60,14 @@ def simulate(model, set_name, values, schedule, backend, progress=False):
     return run_frequency_protocol(model, set_name, values, schedule, backend)
 
 
+
+REPORT = Report(overviews=(Overview(
+    "curves_with_sem", "Dudek & Bear 1992 protocol: 900 pulses (model curves; the measured "
+    "values were not found, so no data points)", "models",
+    options={"xvar": "freq_hz", "xlabel": "stimulation frequency (Hz)", "logx": True}),))
+
 PROTOCOL = Protocol(
+    report=REPORT,
     name="dudek_bear_1992",
     title="Dudek & Bear 1992 frequency response (900 pulses)",
     doc=__doc__,

@@ -30,7 +30,7 @@ import numpy as np
 from plasticity.models.core import PlasticityError, magnitude
 
 from .run.brian2 import network_result, run_network
-from .base import Option, Protocol, parse_hz_list
+from .base import Option, Protocol, Report, key_number, parse_hz_list, preferred
 from .schedule import Condition, Schedule
 from .song_2000 import NEURON
 from plasticity.models.brian2_api import plastic_synapses, set_parameters
@@ -153,8 +153,35 @@ dgi/dt = -gi / tau_inh : 1
                           "w_initial / w_final are means over all synapses", wall, extra)
 
 
+
+NAME = "homeostatic_scaling"
+
+
+def key_numbers(m, s, per_backend):
+    b, r = preferred(per_backend)
+    c = r["conditions"][0]
+    tol = float(c["rate_tolerance_hz"])
+    rows = []
+    for k, (ri, late) in enumerate(zip(c["input_rates_hz"], c["phase_late_rate_hz"])):
+        rows.append(key_number(NAME, m, s, b, f"phase {k + 1} (input {float(ri):g} Hz): output "
+                               "rate, last 20 % (Hz)", float(late), float(c["target_rate_hz"]),
+                               tol, "tolerance 3 sqrt(r_target / window) (counting noise)"))
+    pure = m == "synaptic_scaling"
+    rows.append(key_number(NAME, m, s, b, "max |(w_i(T)/w_i(0)) / median − 1| (ratio spread)",
+                           float(c["final_ratio_spread"]), *((0.0, 1e-9) if pure else (None, None)),
+                           "pure scaling preserves ratios" if pure else
+                           "STDP acts on the same synapses: ratios change"))
+    return rows
+
+
+
+REPORT = Report(group_figure="scaling",
+                group_title="Homeostatic synaptic scaling: input-rate steps (brian2)",
+                key_numbers=key_numbers)
+
 PROTOCOL = Protocol(
-    name="homeostatic_scaling",
+    report=REPORT,
+    name=NAME,
     title="Homeostatic synaptic scaling under input-rate steps (van Rossum et al. 2000)",
     doc=__doc__,
     families=("homeostatic",),

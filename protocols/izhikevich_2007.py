@@ -22,7 +22,7 @@ from brian2 import hertz, second
 
 from plasticity.models.core import magnitude
 
-from .base import Option, Protocol
+from .base import Option, Protocol, Report, key_number
 from .schedule import Condition, Schedule, DT_MS
 
 DELAYS_S = (0.0, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0)
@@ -75,8 +75,28 @@ def measure(result):
     return out
 
 
+
+NAME = "izhikevich_2007"
+
+
+def key_numbers(m, s, per_backend):
+    """Δw(d)/Δw(0) against the closed form, on every backend."""
+    rows = []
+    for b, r in per_backend.items():
+        err = max(abs(float(c["dw_over_dw_at_0"]) - float(c["closed_form_ratio"]))
+                  for c in r["conditions"])
+        rows.append(key_number(NAME, m, s, b, "max |Δw(d)/Δw(0) − closed form| over d = 0 … 4 s",
+                               err, 0.0, 1e-9, "exp(−d/τc) plus the tonic term −b·c·τc "
+                               "(protocols/izhikevich_2007.closed_form_ratio)"))
+    return rows
+
+
+
+REPORT = Report(figure="reward_delay", key_numbers=key_numbers)
+
 PROTOCOL = Protocol(
-    name="izhikevich_2007",
+    report=REPORT,
+    name=NAME,
     title="Izhikevich 2007: one pairing, reward after a delay of 0-4 s",
     doc=__doc__,
     families=("reward",),

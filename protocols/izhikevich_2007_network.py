@@ -33,7 +33,7 @@ import numpy as np
 from plasticity.models.core import PlasticityError, magnitude
 
 from .run.brian2 import network_result, run_network
-from .base import Option, Protocol
+from .base import Option, Protocol, Report, key_number, preferred
 from .schedule import Condition, Schedule
 from plasticity.models.brian2_api import set_parameters
 
@@ -214,8 +214,32 @@ I = 13 * (rand() - 0.5)
                           wall, extra)
 
 
+
+NAME = "izhikevich_2007_network"
+
+
+def key_numbers(m, s, per_backend):
+    b, r = preferred(per_backend)
+    c = r["conditions"][0]
+    return [
+        key_number(NAME, m, s, b, "rewarded synapse: percentile among the other synapses",
+                   float(c["rewarded_rank_percentile"]), note="paper: grows to the maximum"),
+        key_number(NAME, m, s, b, "rewarded synapse final weight", float(c["rewarded_w_final"]),
+                   note=f"w_max = {float(c['histogram_edges'][-1]):g}"),
+        key_number(NAME, m, s, b, "mean of the other synapses, final",
+                   float(c["others_mean_final"]), note="start 1"),
+        key_number(NAME, m, s, b, "rewards delivered", float(c["n_rewards_delivered"])),
+    ]
+
+
+
+REPORT = Report(group_figure="reward_network",
+                group_title="Izhikevich 2007 network: one rewarded synapse among 80 000 (brian2)",
+                key_numbers=key_numbers)
+
 PROTOCOL = Protocol(
-    name="izhikevich_2007_network",
+    report=REPORT,
+    name=NAME,
     title="Izhikevich 2007 Fig. 1: a rewarded synapse in an 800 + 200 neuron network",
     doc=__doc__,
     families=("reward",),

@@ -138,3 +138,28 @@ def delta_regression(seed=4, seconds=20.0, n_inputs=5, noise=0.1):
             "tolerance": 5 * float(np.sqrt(eps * noise ** 2 / 2)),
             "transient": float(np.exp(-n * eps * l_min)),
             "t_ms": out["t_ms"], "w_t": out["w_t"]}
+
+
+def run_all() -> dict:
+    """The four demonstrations (``reproduce`` runs them for its report)."""
+    return {"oja": oja_pca(), "hebb": hebb_growth(), "bcm": bcm_selectivity(),
+            "delta": delta_regression()}
+
+
+def key_numbers(demos: dict) -> list:
+    """What each demonstration measured against what theory predicts, with its tolerance."""
+    o, h, b, d = demos["oja"], demos["hebb"], demos["bcm"], demos["delta"]
+    return [
+        {"demo": "Oja: angle to the leading eigenvector (deg)", "measured": o["angle_deg"],
+         "expected": 0.0, "tolerance": o["tolerance_deg"]},
+        {"demo": "Oja: |w|", "measured": o["norm"], "expected": 1.0,
+         "tolerance": o["norm_tolerance"]},
+        {"demo": "Hebb with decay: growth rate of |w| (1/s)", "measured": h["rate"],
+         "expected": h["expected"], "tolerance": h["tolerance"]},
+        {"demo": "BCM: preferred response", "measured": float(max(b["responses"])),
+         "expected": b["expected_preferred"], "tolerance": b["tolerance"]},
+        {"demo": "BCM: other response", "measured": float(sorted(b["responses"])[0]),
+         "expected": 0.0, "tolerance": b["tolerance"]},
+        {"demo": "delta rule: max |w - w_LS|", "measured": d["max_abs_error"], "expected": 0.0,
+         "tolerance": d["tolerance"]},
+    ]

@@ -32,7 +32,7 @@ import numpy as np
 from plasticity.models.core import PlasticityError
 
 from .run.brian2 import network_result, run_network
-from .base import Option, Protocol
+from .base import Option, Overview, Protocol, Report
 from .schedule import Condition, Schedule, DT_MS
 from plasticity.models.brian2_api import plastic_synapses, set_parameters
 from plasticity.models.core import magnitude
@@ -169,7 +169,15 @@ def spinnaker_network(rule, model, values, schedule):
     return rule, network, w0 * g_leak
 
 
+
+SONG_TABLE = ("bimodality_coefficient", "fraction_below_0.1_w_max", "fraction_above_0.9_w_max",
+              "post_rate_hz", "post_rate_last_10pct_hz", "mean_w_over_w_max")
+REPORT = Report(
+    overviews=(Overview("song", "{p}: final weight histograms (brian2)", "histograms"),),
+    table=("song", lambda ref: {k: float(ref["conditions"][0][k]) for k in SONG_TABLE}))
+
 PROTOCOL = Protocol(
+    report=REPORT,
     name="song_2000",
     title="Song, Miller & Abbott 2000 competitive Hebbian learning",
     doc=__doc__,

@@ -25,7 +25,7 @@ from plasticity.models.core import PlasticityError, magnitude, to_pynn
 from plasticity.models.pynn_types import (IMPOSED, PLASTIC, nest_parrot_cell_class,
                                           nest_synapse_class, pynn_kwargs)
 
-from .base import Option, Protocol
+from .base import Option, Protocol, Report, key_number
 from .run.common import OFFSET_MS, RunResult, pynn_setup, synapse_order
 from .run.pynn_nest import nest_spike_sources, nest_weight_scales
 from .schedule import Condition, Schedule, DT_MS
@@ -176,8 +176,56 @@ def _run_nest(model, values, schedule, train, trials, seed):
     return counts, versions
 
 
+
+NAME = "stochastic_release"
+
+
+def agreement(results: list) -> dict:
+    """Stochastic release on several backends: per spike of the train, the difference of the
+    mean released quanta in units of the combined standard error (largest over spikes and
+    backend pairs), and per result the largest |mean - prediction| / SE and the smallest
+    chi-square p-value."""
+    out = {"max_z_between_backends": 0.0, "per_backend": {}}
+    cs = [(r["meta"]["backend"], r["conditions"][0]) for r in results]
+    for b, c in cs:
+        z = np.abs(np.asarray(c["mean_released"]) - np.asarray(c["predicted_mean"])) / \
+            np.maximum(np.asarray(c["sem_mean"]), 1e-300)
+        out["per_backend"][b] = {"max_z_vs_prediction": float(np.max(z)),
+                                 "min_chi2_p": float(np.min(c["chi2_p"])),
+                                 "trials": int(c["trials"])}
+    for i in range(len(cs)):
+        for j in range(i + 1, len(cs)):
+            a, b = cs[i][1], cs[j][1]
+            se = np.sqrt(np.asarray(a["sem_mean"]) ** 2 + np.asarray(b["sem_mean"]) ** 2)
+            z = np.abs(np.asarray(a["mean_released"]) - np.asarray(b["mean_released"])) / \
+                np.maximum(se, 1e-300)
+            out["max_z_between_backends"] = max(out["max_z_between_backends"], float(np.max(z)))
+    return out
+
+
+def key_numbers(m, s, per_backend):
+    a = agreement(list(per_backend.values()))
+    rows = []
+    for b, q in a["per_backend"].items():
+        rows.append(key_number(NAME, m, s, b, "max |mean − TM prediction| / SE over the spikes",
+                               q["max_z_vs_prediction"], 0.0, 3.0,
+                               f"{q['trials']} trials; min chi-square p {q['min_chi2_p']:.3g}"))
+    if len(per_backend) > 1:
+        rows.append(key_number(NAME, m, s, ", ".join(per_backend),
+                               "max |mean difference| / combined SE, between backends",
+                               a["max_z_between_backends"], 0.0, 3.0, "statistical parity"))
+    return rows
+
+
+
+REPORT = Report(group_figure="stochastic",
+                group_title="Stochastic release, 20 Hz train: mean and variance per spike, "
+                            "brian2 vs pynn.nest",
+                key_numbers=key_numbers, backend_difference=False)
+
 PROTOCOL = Protocol(
-    name="stochastic_release",
+    report=REPORT,
+    name=NAME,
     title="Stochastic release: a 20 Hz train over many trials",
     doc=__doc__,
     families=("stochastic",),

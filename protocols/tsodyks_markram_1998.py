@@ -11,7 +11,7 @@ each spike.  No post spikes: the rule has no postsynaptic term.
 """
 import numpy as np
 
-from .base import Option, Protocol
+from .base import Option, Overview, Protocol, Report
 from .schedule import Condition, Schedule, DT_MS
 
 RECOVERY_MS = (100.0, 250.0, 500.0, 1000.0, 2000.0)
@@ -44,7 +44,13 @@ def measure(result):
     return out
 
 
+
+REPORT = Report(
+    figure="stp",
+    overviews=(Overview("stp", "{p}: {m}, all parameter sets", "{m}__sets", per_model=True),))
+
 PROTOCOL = Protocol(
+    report=REPORT,
     name="tsodyks_markram_1998",
     title="Tsodyks, Pawelzik & Markram 1998: 20 Hz train + recovery spike",
     doc=__doc__,

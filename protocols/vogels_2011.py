@@ -25,7 +25,7 @@ import numpy as np
 from plasticity.models.core import PlasticityError, magnitude
 
 from .run.brian2 import network_result, run_network
-from .base import Option, Protocol
+from .base import Option, Protocol, Report, key_number, preferred
 from .schedule import Condition, Schedule
 from plasticity.models.brian2_api import set_parameters
 
@@ -164,8 +164,36 @@ v = not_ref * (v_inf + (v - v_inf) * exp(-dt * g_tot / tau_m)) + (1 - not_ref) *
                           "mean inhibitory weight, sampled every 1.5 s block", wall, extra)
 
 
+
+NAME = "vogels_2011"
+
+
+def key_numbers(m, s, per_backend):
+    b, r = preferred(per_backend)
+    c = r["conditions"][0]
+    rate, target = float(c["rate_last_20pct_hz"]), float(c["target_rate_hz"])
+    blocks = np.atleast_1d(np.asarray(c["block_times_s"], float))
+    window = max(1, len(blocks) // 5) * (blocks[0] if blocks.size else 1.5)
+    return [
+        key_number(NAME, m, s, b, "output rate, last 20 % of the run (Hz)", rate, target,
+                   3 * np.sqrt(target / window), "target ρ0 = α/(2τ); tolerance 3 sqrt(ρ0 / "
+                   "window) (counting noise)"),
+        key_number(NAME, m, s, b, "E/I tuning correlation (8 signal groups)",
+                   float(c["exc_inh_tuning_correlation"]), note="co-tuning: close to 1"),
+        key_number(NAME, m, s, b, "net current exc − (inh + leak), last 20 % (nA)",
+                   float(c["net_current_last_20pct_nA"]), note="balance: small against either"),
+    ]
+
+
+
+REPORT = Report(group_figure="vogels",
+                group_title="Vogels et al. 2011: inhibitory plasticity balances a single cell "
+                            "(brian2)",
+                key_numbers=key_numbers)
+
 PROTOCOL = Protocol(
-    name="vogels_2011",
+    report=REPORT,
+    name=NAME,
     title="Vogels et al. 2011: inhibitory plasticity balances a single cell",
     doc=__doc__,
     families=("inhibitory",),

@@ -23,7 +23,7 @@ import numpy as np
 from plasticity.models.core import PlasticityError
 
 from .run import clopath as clopath_runner
-from .base import Option, Protocol
+from .base import Option, Protocol, Report
 from .schedule import Condition, Schedule, DT_MS
 
 FIRST_MS = 100.0
@@ -49,7 +49,11 @@ def build(model, values, options, schedule_file=None):
                           "freq_hz": float(options["freq_hz"])}).validate()
 
 
+
+REPORT = Report(figure="clamp")
+
 PROTOCOL = Protocol(
+    report=REPORT,
     name="voltage_clamp",
     title="Presynaptic stimulation under voltage clamp (Artola-Bröcher-Singer shape)",
     doc=__doc__,

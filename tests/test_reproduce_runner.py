@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-import plasticity.analysis.report as report
+import plasticity.analysis.reproduce as reproduce
 from plasticity.analysis.load import load_result
 from plasticity.models.core import PlasticityError
 from plasticity.protocols.api import run_protocol
@@ -19,8 +19,8 @@ SMALL_PLAN = (
 
 @pytest.fixture
 def small_plan(monkeypatch):
-    monkeypatch.setattr(report, "PLAN", SMALL_PLAN)
-    monkeypatch.setattr(report, "run_rate_demos", lambda: None)
+    monkeypatch.setattr(reproduce, "PLAN", SMALL_PLAN)
+    monkeypatch.setattr(reproduce, "run_rate_demos", lambda: None)
 
 
 def _w_final(path):
@@ -29,7 +29,7 @@ def _w_final(path):
 
 def test_parallel_jobs_match_direct_runs_and_record_timings(small_plan, tmp_path):
     out = tmp_path / "results"
-    report.reproduce(str(out), device="runtime", workers=2)
+    reproduce.reproduce(str(out), device="runtime", workers=2)
     nix = out / "nix"
     names = sorted(p.name for p in nix.iterdir())
     assert names == ["tsodyks_markram_1998__tsodyks_markram__depressing__brian2.nix",
@@ -49,28 +49,28 @@ def test_parallel_jobs_match_direct_runs_and_record_timings(small_plan, tmp_path
                          ("tsodyks_markram", ("facilitating",), "brian2")}
     assert all(j["wall_s"] > 0 and j["device"] == "runtime" for j in jobs.values())
     # a second run of the same kind replaces the first (one cold and one warm run are kept)
-    report.reproduce(str(out), device="runtime", workers=1)
+    reproduce.reproduce(str(out), device="runtime", workers=1)
     runs2 = json.loads((out / "timings.json").read_text())["runs"]
     assert len(runs2) <= 2 and runs2[-1]["workers"] == 1
 
 
 def test_job_device_falls_back_to_runtime_where_standalone_does_not_apply():
-    assert report.job_device(("song_2000", "stdp_pair", ("additive",), "brian2", {}),
+    assert reproduce.job_device(("song_2000", "stdp_pair", ("additive",), "brian2", {}),
                              "cpp_standalone") == "cpp_standalone"
-    assert report.job_device(("bi_poo_1998", "stdp_pair", ("additive",), "pynn.nest", {}),
+    assert reproduce.job_device(("bi_poo_1998", "stdp_pair", ("additive",), "pynn.nest", {}),
                              "cpp_standalone") == "runtime"
-    assert report.job_device(("dudek_bear_1992", "rate_bcm", ("dudek_bear",), "brian2", {}),
+    assert reproduce.job_device(("dudek_bear_1992", "rate_bcm", ("dudek_bear",), "brian2", {}),
                              "cpp_standalone") == "cpp_standalone"
-    assert report.job_device(("song_2000", "stdp_pair", ("additive",), "brian2", {}),
+    assert reproduce.job_device(("song_2000", "stdp_pair", ("additive",), "brian2", {}),
                              "runtime") == "runtime"
 
 
 def test_failing_job_stops_the_run_with_one_line(monkeypatch, tmp_path):
-    monkeypatch.setattr(report, "PLAN", (
+    monkeypatch.setattr(reproduce, "PLAN", (
         ("tsodyks_markram_1998", "tsodyks_markram", ("no_such_set",), ("brian2",)),))
-    monkeypatch.setattr(report, "run_rate_demos", lambda: None)
+    monkeypatch.setattr(reproduce, "run_rate_demos", lambda: None)
     with pytest.raises(PlasticityError) as err:
-        report.reproduce(str(tmp_path / "r"), device="runtime", workers=2)
+        reproduce.reproduce(str(tmp_path / "r"), device="runtime", workers=2)
     msg = str(err.value)
     assert "\n" not in msg and "tsodyks_markram_1998" in msg and "no_such_set" in msg
     assert not (tmp_path / "r" / "timings.json").exists()
@@ -83,7 +83,7 @@ def test_runner_in_a_process_that_already_runs_nest(small_plan, tmp_path):
     import nest  # noqa: F401
     run_protocol("tsodyks_markram_1998", "tsodyks_markram", "depressing", backend="pynn.nest")
     out = tmp_path / "results"
-    report.reproduce(str(out), device="runtime", workers=2)
+    reproduce.reproduce(str(out), device="runtime", workers=2)
     assert len(list((out / "nix").iterdir())) == 3
     direct = tmp_path / "direct.nix"
     run_protocol("tsodyks_markram_1998", "tsodyks_markram", "depressing", backend="pynn.nest",

@@ -14,7 +14,8 @@ FOLD_ROWS = 8            # a table longer than this is folded (<details>)
 
 STYLE = """
 body{font-family:sans-serif;max-width:1400px;margin:auto;padding:0 1em;color:#222}
-nav{columns:2;background:#f6f6f6;padding:.5em 1em;border:1px solid #ddd}
+nav{display:flex;flex-wrap:wrap;gap:2em;background:#f6f6f6;padding:.5em 1em;
+border:1px solid #ddd}nav div{flex:1 1 300px}
 nav h3{margin:.3em 0}nav ul{margin:0 0 .5em;padding-left:1.2em}
 section{border-top:2px solid #888;margin-top:1.5em}
 .story{display:flex;flex-wrap:wrap;gap:1em;align-items:flex-start}
@@ -113,8 +114,25 @@ def _protocol_numbers(p, summary):
 
 
 def _figures(items):
-    return "".join(f"<figure><img src='{_esc(f['path'])}' alt='{_esc(f['title'])}'>"
-                   f"<figcaption>{_esc(f['title'])}</figcaption></figure>" for f in items)
+    return "".join(f"<figure><img src='{_esc(f['path'])}' alt='{_esc(f['title'])}' "
+                   f"loading='lazy'><figcaption>{_esc(f['title'])}</figcaption></figure>"
+                   for f in items)
+
+
+FOLDED = {"backends": "The same model and set on every backend",
+          "spinnaker": "Ideal vs on SpiNNaker (emulated sPyNNaker 7.4.1 arithmetic)"}
+
+
+def _protocol_figures(items):
+    """Overview figures shown (else the first two others); the rest folded by role."""
+    shown = [f for f in items if f["role"] == "overview"] or items[:2]
+    html_ = _figures(shown)
+    for role, title in FOLDED.items():
+        rest = [f for f in items if f["role"] == role and f not in shown]
+        if rest:
+            html_ += (f"<details><summary>{title}: {len(rest)} figure"
+                      f"{'s' if len(rest) > 1 else ''}</summary>{_figures(rest)}</details>")
+    return html_
 
 
 def _mapping(mapping):
@@ -144,7 +162,7 @@ def write(out, summary, figures, demo_fig=None):
         sections.append(
             f"<section id='protocol-{p}'><h2>{p}: {_esc(PROTOCOLS[p].title)}</h2>"
             f"<p>Models: {', '.join(f'<a href=#model-{m}>{m}</a>' for m in models)}</p>"
-            f"<div class='story'><div class='figs'>{_figures(figs)}</div>"
+            f"<div class='story'><div class='figs'>{_protocol_figures(figs)}</div>"
             f"<div class='numbers'>{numbers or '<p>(no key numbers)</p>'}</div></div>"
             "</section>")
     nav_p = "".join(f"<li><a href='#protocol-{p}'>{p}</a> — {_esc(PROTOCOLS[p].title)}</li>"
@@ -194,8 +212,8 @@ def write(out, summary, figures, demo_fig=None):
         "written when the benchmark has run). Numbers: <a href='summary.json'>summary.json"
         "</a>; every run's NIX file is in <code>nix/</code>.</p>",
         INTRO,
-        f"<nav><h3>Protocols</h3><ul>{nav_p}</ul><h3>Also</h3><ul>{nav_x}</ul>"
-        f"<h3>Models</h3><ul>{nav_m}</ul></nav>",
+        f"<nav><div><h3>Protocols</h3><ul>{nav_p}</ul><h3>Also</h3><ul>{nav_x}</ul></div>"
+        f"<div><h3>Models</h3><ul>{nav_m}</ul></div></nav>",
         *sections, *extra, "</body></html>"]
     tmp = os.path.join(out, "index.html.part")
     with open(tmp, "w") as fh:

@@ -75,11 +75,14 @@ class _Figures:
         self.out = out
         self.items = []
 
-    def add(self, protocol, kind, stem_name, results, title, figure_title=None, **options):
+    def add(self, protocol, kind, stem_name, results, title, figure_title=None, role="overview",
+            **options):
+        """``role``: overview (across models and sets), backends (one model and set on every
+        backend) or spinnaker (ideal vs on the chip)."""
         stem = os.path.join(self.out, "figures", f"{stem_name}.png")
         draw(kind, results, stem, figure_title if figure_title is not None else title,
              protocol, **options)
-        self.items.append({"protocol": protocol, "title": title,
+        self.items.append({"protocol": protocol, "title": title, "role": role,
                            "models": sorted({r["meta"]["model"] for r in results}),
                            "path": os.path.relpath(stem, self.out)})
 
@@ -148,7 +151,8 @@ def write_report(out, files, demos=None, workers=None, mapping=None):
     for p, entries in by_proto.items():
         _overviews(figs, p, entries)
     for p, kind, stem_name, results, title in backend_figs:
-        figs.add(p, kind, stem_name, results, title, annotate_backend_diff=True)
+        figs.add(p, kind, stem_name, results, title, role="backends",
+                 annotate_backend_diff=True)
     hardware = []
     for (p, m, s), chip in sorted(chips.items()):
         ideal = groups.get((p, m, s), {}).get("brian2")
@@ -163,7 +167,8 @@ def write_report(out, files, demos=None, workers=None, mapping=None):
                         "nmse_chip": b["nmse"]})
         hardware.append(row)
         figs.add(p, PROTOCOLS[p].report.figure, f"{p}__{m}__{s}__spinnaker", [ideal, chip],
-                 f"{p}: {m} [{s}], ideal vs on SpiNNaker (sPyNNaker 7.4.1 arithmetic)")
+                 f"{p}: {m} [{s}], ideal vs on SpiNNaker (sPyNNaker 7.4.1 arithmetic)",
+                 role="spinnaker")
         timing.append((p, m, s, HARDWARE_BACKEND,
                        float(chip["meta"].get("wall_time_s", float("nan")))))
     demo_rows, demo_fig = [], None

@@ -155,3 +155,33 @@ def test_package_imports_beside_shadowing_folders(tmp_path):
     assert r.returncode == 0, r.stderr[-2000:]
     assert r.stdout.split()[-1] == "True"          # one condition per window point
     assert "user models user analysis user protocols stdp_pair" in r.stdout
+
+
+def test_compare_and_reproduce_draw_the_same_figure_kind(tmp_path, monkeypatch):
+    """``plasticity compare`` and ``reproduce``'s report both draw through the one registry: for
+    Sjöström results (which once got a Δt window from compare and a frequency plot from
+    reproduce) both ask for the protocol's declared kind."""
+    from plasticity.analysis import figures, report
+    from plasticity.protocols import PROTOCOLS
+    from plasticity.protocols.api import run_protocol
+    paths = {}
+    for b in ("brian2", "pynn.brian2"):
+        paths[b] = str(tmp_path / f"sj_{b}.nix")
+        run_protocol("sjostrom_2001", "stdp_pair", "additive", {"pairs": "2"}, backend=b,
+                     out=paths[b])
+    drawn = []
+    for kind in list(figures.FIGURES):
+        monkeypatch.setitem(figures.FIGURES, kind,
+                            lambda rs, out, title, p, _k=kind, **o: drawn.append((_k, p)) or [out])
+    figures.compare_files(list(paths.values()), str(tmp_path / "cmp.png"))
+    from_compare = list(drawn)
+    drawn.clear()
+    (tmp_path / "r" / "figures").mkdir(parents=True)
+    report.write_report(str(tmp_path / "r"),
+                        {("sjostrom_2001", "stdp_pair", "additive", b): p
+                         for b, p in paths.items()}, workers=1)
+    declared = PROTOCOLS["sjostrom_2001"].report.figure
+    assert declared == "frequency"
+    assert from_compare == [(declared, "sjostrom_2001")]
+    assert (declared, "sjostrom_2001") in drawn           # the backends figure
+    assert all(k != "window" for k, _ in drawn)

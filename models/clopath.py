@@ -72,6 +72,7 @@ from brian2 import mV, ms, nS, pA, pF
 
 from .core import (Brian2Equations, Model, NestMapping, Param, ParameterSet, Value,
                    magnitude, translations)
+from .spinnaker import refuse
 from .core import PlasticityError
 
 PAPER = "Clopath, Büsing, Vasilaki & Gerstner (2010) Nat Neurosci 13:344"
@@ -271,6 +272,8 @@ def _derived(values):
 
 
 MODEL = Model(
+    spinnaker=refuse("clopath cannot run on SpiNNaker: sPyNNaker 7.4.1 exports no voltage-based "
+                     "rule", "stdp_triplet (all_to_all)"),
     name="clopath",
     family="voltage",
     title="Voltage-based STDP with AdEx neuron (Clopath et al. 2010)",

@@ -399,6 +399,9 @@ class Model:
     # a rule that reads its own neuron's state (e.g. Clopath's filtered membrane potential):
     # which neuron; such a rule runs through its protocols, not make_synapses / synapse_type
     needs_neuron: str = ""
+    # the model on SpiNNaker (plasticity.models.spinnaker): values -> SpinnakerRule, or raises
+    # a one-line PlasticityError naming the nearest supported rule; None: no mapping defined
+    spinnaker: Callable[[dict], object] | None = None
 
     def numeric_params(self):
         """Names of the per-synapse numeric constants (no options, with derived flags)."""

@@ -83,6 +83,7 @@ import numpy as np
 from brian2 import ms, second
 
 from .core import (Brian2Equations, Model, Param, ParameterSet, Readout, Value, time_constant)
+from .spinnaker import refuse
 
 PAPER = ("Graupner & Brunel (2012) PNAS 109:3991 (noise term: erratum doi "
          "10.1073/pnas.1220044110)")
@@ -243,6 +244,8 @@ def strength_ratio(beta, b, p_ud, p_du, n_up=None, n_down=None):
 
 
 MODEL = Model(
+    spinnaker=refuse("graupner_brunel cannot run on SpiNNaker: sPyNNaker 7.4.1 exports no "
+                     "calcium-based rule", "stdp_triplet (all_to_all)"),
     name="graupner_brunel",
     family="calcium",
     title="Calcium-based bistable synapse (Graupner & Brunel 2012)",

@@ -36,6 +36,7 @@ from __future__ import annotations
 from brian2 import second
 
 from .core import Brian2Equations, Model, Param, ParameterSet, Value
+from .spinnaker import refuse
 
 DEMO = "demonstration value (no published value exists for this generic rule)"
 
@@ -129,6 +130,8 @@ def _model(name):
                                             {k: Value(v, s) for k, (v, s) in SELECTIVITY.items()},
                                             verification="demonstration values")}
     return Model(
+        spinnaker=refuse(f"{name} cannot run on SpiNNaker: it is a rate-neuron rule and "
+                         "SpiNNaker runs spiking neurons", "stdp_pair (spiking)"),
         name=name, family="rate", title=TITLES[name], doc=__doc__, params=PARAMS[name],
         parameter_sets=sets, default_set=next(iter(sets)), weight_unit=None, plastic=True,
         brian2=Brian2Equations(model=SYN_EQS[name], on_pre=None, on_post=None),

@@ -13,8 +13,9 @@ only where a compiled binary exists in ``spynnaker/pyNN/model_binaries``, e.g.
   ``WeightDependenceAdditiveTriplet``;
 * ``Neuromodulation`` (Izhikevich 2007 dopamine, with a ``reward`` receptor).
 
-:data:`SUPPORT` maps each model of this package onto them (:func:`rule_for`) or refuses it
-with the nearest supported rule.  Parameter translations (our convention -> sPyNNaker's):
+Each model file holds its own entry beside its NEST table (``Model.spinnaker``: values -> a
+:class:`SpinnakerRule`, or a one-line refusal naming the nearest supported rule, made with
+:func:`refuse`); :func:`rule_for` asks it.  Parameter translations (our convention -> sPyNNaker's):
 
 * ``stdp_pair`` / ``stdp_nn_symm`` additive (mu = 0, 0): our A_+/A_- are fractions of w_max,
   sPyNNaker's additive amplitudes are weights (written as ``A_plus * global_weight_scale``,
@@ -120,14 +121,16 @@ class SpinnakerRule:
         return f"{self.cell}_stdp_{kind}_{t[self.timing]}_{w[self.weight]}.aplx"
 
 
-def _ms(values, name):
+def ms_of(values, name):
     return float(values[name] / ms)
 
 
-def _pair_like(model, values, timing):
+def pair_like(model, values, timing):
+    """A pair-based rule (stdp_pair, stdp_nn_symm) with additive (mu = 0, 0) or multiplicative
+    (mu = 1, 1) weight dependence as sPyNNaker components; others are refused."""
     mu = (float(values["mu_plus"]), float(values["mu_minus"]))
     w_max = float(values["w_max"])
-    taus = {"tau_plus": _ms(values, "tau_plus"), "tau_minus": _ms(values, "tau_minus")}
+    taus = {"tau_plus": ms_of(values, "tau_plus"), "tau_minus": ms_of(values, "tau_minus")}
     if mu == (0.0, 0.0):
         return SpinnakerRule(
             timing, {**taus, "A_plus": float(values["A_plus"]) * w_max,
@@ -148,91 +151,15 @@ def _pair_like(model, values, timing):
         f"'additive' (mu = 0, 0)")
 
 
-def _triplet(values):
-    """Our amplitudes are weight changes; sPyNNaker multiplies its amplitudes by w_max."""
-    if values["interaction"] != "all_to_all":
-        raise PlasticityError(
-            "stdp_triplet: interaction 'nearest' cannot run on SpiNNaker: sPyNNaker 7.4.1's "
-            "PfisterSpikeTriplet adds traces (all-to-all); nearest supported rule: stdp_triplet "
-            "with an all_to_all parameter set (e.g. 'visual_all_to_all_full')")
-    w_max = float(values["w_max"])
-    return SpinnakerRule(
-        "PfisterSpikeTriplet",
-        {"tau_plus": _ms(values, "tau_plus"), "tau_minus": _ms(values, "tau_minus"),
-         "tau_x": _ms(values, "tau_x"), "tau_y": _ms(values, "tau_y"),
-         "A_plus": float(values["A2_plus"]) / w_max, "A_minus": float(values["A2_minus"]) / w_max},
-        "WeightDependenceAdditiveTriplet",
-        {"w_min": 0.0, "w_max": w_max, "A3_plus": float(values["A3_plus"]) / w_max,
-         "A3_minus": float(values["A3_minus"]) / w_max},
-        emulation="triplet_additive", amplitudes_times_w_max=True)
-
-
-def _vogels(values):
-    eta = float(values["eta"])
-    return SpinnakerRule(
-        "Vogels2011Rule", {"alpha": float(values["alpha"]), "tau": _ms(values, "tau"),
-                           "A_plus": eta, "A_minus": eta},
-        "AdditiveWeightDependence", {"w_min": 0.0, "w_max": float(values["w_max"])},
-        receptor="inhibitory")
-
-
-def _dopamine(values):
-    if float(values["b"] / (1.0 / ms)) != 0.0:
-        raise PlasticityError(
-            "stdp_dopamine: a dopamine baseline b != 0 cannot run on SpiNNaker: sPyNNaker "
-            "7.4.1's Neuromodulation has no baseline; nearest supported rule: stdp_dopamine "
-            "with b = 0 (parameter set 'nest_defaults')")
-    return SpinnakerRule(
-        "SpikePairRule", {"tau_plus": _ms(values, "tau_plus"),
-                          "tau_minus": _ms(values, "tau_minus"),
-                          "A_plus": float(values["A_plus"]), "A_minus": float(values["A_minus"])},
-        "AdditiveWeightDependence", {"w_min": float(values["w_min"]),
-                                     "w_max": float(values["w_max"])},
-        neuromodulation={"tau_c": _ms(values, "tau_c"), "tau_d": _ms(values, "tau_n"),
-                         "w_min": float(values["w_min"]), "w_max": float(values["w_max"])},
-        notes=["the dopamine spike's size is the reward projection's weight (1.0 here)"])
-
-
-def _refuse(reason, nearest):
-    def f(values):
+def refuse(reason, nearest):
+    """A model's SpiNNaker entry for a rule sPyNNaker 7.4.1 cannot run: one line naming the
+    nearest supported rule."""
+    def entry(values):
         raise PlasticityError(f"{reason}; nearest supported rule: {nearest}")
-    return f
+    return entry
 
 
-_STP = "sPyNNaker 7.4.1 has no short-term plasticity synapse"
-SUPPORT = {
-    "stdp_pair": lambda v: _pair_like("stdp_pair", v, "SpikePairRule"),
-    "stdp_nn_symm": lambda v: _pair_like("stdp_nn_symm", v, "SpikeNearestPairRule"),
-    "stdp_nn_pre_centered": _refuse(
-        "stdp_nn_pre_centered cannot run on SpiNNaker: sPyNNaker 7.4.1's SpikeNearestPairRule "
-        "pairs every spike with the nearest earlier partner (symmetric)", "stdp_nn_symm"),
-    "stdp_nn_restr": _refuse(
-        "stdp_nn_restr cannot run on SpiNNaker: sPyNNaker 7.4.1's SpikeNearestPairRule pairs "
-        "every spike with the nearest earlier partner (symmetric)", "stdp_nn_symm"),
-    "stdp_triplet": _triplet,
-    "stdp_power_law": _refuse(
-        "stdp_power_law cannot run on SpiNNaker: sPyNNaker 7.4.1 has no power-law weight "
-        "dependence", "stdp_pair with parameter set 'multiplicative'"),
-    "tsodyks_markram": _refuse(f"tsodyks_markram cannot run on SpiNNaker: {_STP}",
-                               "none (a static synapse)"),
-    "quantal_stp": _refuse(f"quantal_stp cannot run on SpiNNaker: {_STP}",
-                           "none (a static synapse)"),
-    "bernoulli": _refuse("bernoulli cannot run on SpiNNaker: sPyNNaker 7.4.1 has no stochastic "
-                         "synapse", "none (a static synapse)"),
-    "clopath": _refuse("clopath cannot run on SpiNNaker: sPyNNaker 7.4.1 exports no "
-                       "voltage-based rule", "stdp_triplet (all_to_all)"),
-    "graupner_brunel": _refuse("graupner_brunel cannot run on SpiNNaker: sPyNNaker 7.4.1 "
-                               "exports no calcium-based rule", "stdp_triplet (all_to_all)"),
-    "stdp_dopamine": _dopamine,
-    "vogels_sprekeler": _vogels,
-    "synaptic_scaling": _refuse("synaptic_scaling cannot run on SpiNNaker: sPyNNaker 7.4.1 "
-                                "has no homeostatic scaling", "stdp_pair"),
-    "stdp_pair_scaling": _refuse("stdp_pair_scaling cannot run on SpiNNaker: sPyNNaker 7.4.1 "
-                                 "has no homeostatic scaling", "stdp_pair (without scaling)"),
-}
-for _m in ("rate_hebb", "rate_oja", "rate_bcm", "rate_delta"):
-    SUPPORT[_m] = _refuse(f"{_m} cannot run on SpiNNaker: it is a rate-neuron rule and "
-                          "SpiNNaker runs spiking neurons", "stdp_pair (spiking)")
+NO_STP = "sPyNNaker 7.4.1 has no short-term plasticity synapse"
 
 
 # measured here (sPyNNaker 7.4.1, numpy 2.3): components that sPyNNaker exports but cannot map
@@ -246,10 +173,9 @@ KNOWN_FAILURES = {
 def rule_for(model, values) -> SpinnakerRule:
     """The sPyNNaker components for ``model`` with resolved ``values``, or a PlasticityError
     naming the nearest supported rule."""
-    name = model.name if hasattr(model, "name") else str(model)
-    if name not in SUPPORT:
-        raise PlasticityError(f"{name}: no SpiNNaker mapping is defined")
-    return SUPPORT[name](values)
+    if model.spinnaker is None:
+        raise PlasticityError(f"{model.name}: no SpiNNaker mapping is defined")
+    return model.spinnaker(values)
 
 
 def support_cell(model) -> str:

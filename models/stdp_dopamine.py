@@ -65,6 +65,7 @@ from brian2 import Hz, ms
 
 from .core import (Brian2Equations, Model, NestMapping, Param, ParameterSet, PlasticityError,
                    Value, time_constant, translations)
+from .spinnaker import SpinnakerRule, ms_of
 
 NEST_SRC = "izhikevich2007_nest_stdp_dopamine_defaults (NEST models/stdp_dopamine_synapse.cpp " \
            "STDPDopaCommonProperties defaults)"
@@ -209,7 +210,27 @@ NEST = NestMapping(
     note="needs a volume_transmitter (the runner feeds it the schedule's reward spikes)",
 )
 
+
+def _spinnaker(values):
+    """sPyNNaker's pair rule with Neuromodulation (Izhikevich 2007 dopamine, no baseline)."""
+    if float(values["b"] / (1.0 / ms)) != 0.0:
+        raise PlasticityError(
+            "stdp_dopamine: a dopamine baseline b != 0 cannot run on SpiNNaker: sPyNNaker "
+            "7.4.1's Neuromodulation has no baseline; nearest supported rule: stdp_dopamine "
+            "with b = 0 (parameter set 'nest_defaults')")
+    return SpinnakerRule(
+        "SpikePairRule", {"tau_plus": ms_of(values, "tau_plus"),
+                          "tau_minus": ms_of(values, "tau_minus"),
+                          "A_plus": float(values["A_plus"]), "A_minus": float(values["A_minus"])},
+        "AdditiveWeightDependence", {"w_min": float(values["w_min"]),
+                                     "w_max": float(values["w_max"])},
+        neuromodulation={"tau_c": ms_of(values, "tau_c"), "tau_d": ms_of(values, "tau_n"),
+                         "w_min": float(values["w_min"]), "w_max": float(values["w_max"])},
+        notes=["the dopamine spike's size is the reward projection's weight (1.0 here)"])
+
+
 MODEL = Model(
+    spinnaker=_spinnaker,
     name="stdp_dopamine",
     family="reward",
     title="Reward-modulated STDP, Izhikevich 2007 (NEST stdp_dopamine_synapse)",

@@ -63,6 +63,7 @@ potentiates with the strictly earlier pre spike(s) and applies the depression ag
 import brian2
 
 from .core import Brian2Equations, Model, NestMapping
+from .spinnaker import pair_like, refuse
 from . import stdp_pair
 
 _STATE = stdp_pair.DECLARATIONS + """t_lastpre : second
@@ -175,8 +176,19 @@ def _nest(synapse_model, with_lead_in):
                        flush_gap=base.flush_gap, lead_in=lead_in if with_lead_in else None)
 
 
+def _spinnaker(name):
+    """sPyNNaker's SpikeNearestPairRule is NEST's stdp_nn_symm (each spike pairs with the
+    nearest earlier partner, paired before or not); the other two are refused."""
+    if name == "stdp_nn_symm":
+        return lambda values: pair_like(name, values, "SpikeNearestPairRule")
+    return refuse(f"{name} cannot run on SpiNNaker: sPyNNaker 7.4.1's SpikeNearestPairRule "
+                  "pairs every spike with the nearest earlier partner (symmetric)",
+                  "stdp_nn_symm")
+
+
 def _model(name, title, eqs, nest_name, with_lead_in, rule):
     return Model(
+        spinnaker=_spinnaker(name),
         name=name, family="stdp", title=title, doc=__doc__, params=stdp_pair.PARAMS,
         parameter_sets=stdp_pair.PARAMETER_SETS, default_set="additive", weight_unit=None,
         plastic=True, brian2=eqs, nest=_nest(nest_name, with_lead_in), recorded=("w",),

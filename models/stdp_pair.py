@@ -64,6 +64,7 @@ from brian2 import ms
 
 from .core import (Brian2Equations, Model, NestMapping, Param, ParameterSet, PlasticityError,
                    Value, time_constant, translations)
+from .spinnaker import pair_like
 
 SONG = "song_miller_abbott2000 (Song, Miller & Abbott 2000 Nat Neurosci 3:919; secondary: Brian " \
        "STDP1 example and re-implementations, reference/parameter_sets.json)"
@@ -207,6 +208,7 @@ NEST = NestMapping(
 )
 
 MODEL = Model(
+    spinnaker=lambda values: pair_like("stdp_pair", values, "SpikePairRule"),
     name="stdp_pair",
     family="stdp",
     title="All-to-all pair STDP with weight dependence (NEST stdp_synapse)",

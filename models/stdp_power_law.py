@@ -30,6 +30,7 @@ from brian2 import ms, pA, second
 
 from .core import (Brian2Equations, Model, NestMapping, Param, ParameterSet, Value,
                    time_constant, translations)
+from .spinnaker import refuse
 from . import stdp_pair
 
 REF = ("reference/parameter_sets.json morrison2007_power_law_nest_defaults (NEST "
@@ -111,6 +112,8 @@ NEST = NestMapping(
 )
 
 MODEL = Model(
+    spinnaker=refuse("stdp_power_law cannot run on SpiNNaker: sPyNNaker 7.4.1 has no power-law "
+                     "weight dependence", "stdp_pair with parameter set 'multiplicative'"),
     name="stdp_power_law",
     family="stdp",
     title="Power-law STDP, Morrison et al. 2007 (NEST stdp_pl_synapse_hom)",

@@ -58,6 +58,7 @@ from brian2 import ms, second
 
 from .core import (Brian2Equations, Model, NestMapping, Param, ParameterSet, PlasticityError,
                    Value, time_constant, translations)
+from .spinnaker import SpinnakerRule, ms_of
 from . import stdp_pair
 
 PAPER = "Pfister & Gerstner (2006) J Neurosci 26:9673, parameter table"
@@ -235,7 +236,29 @@ NEST = NestMapping(
     note="all_to_all only",
 )
 
+
+def _spinnaker(values):
+    """sPyNNaker's PfisterSpikeTriplet + WeightDependenceAdditiveTriplet (all-to-all only).
+    Our amplitudes are weight changes; sPyNNaker multiplies its amplitudes by w_max."""
+    if values["interaction"] != "all_to_all":
+        raise PlasticityError(
+            "stdp_triplet: interaction 'nearest' cannot run on SpiNNaker: sPyNNaker 7.4.1's "
+            "PfisterSpikeTriplet adds traces (all-to-all); nearest supported rule: stdp_triplet "
+            "with an all_to_all parameter set (e.g. 'visual_all_to_all_full')")
+    w_max = float(values["w_max"])
+    return SpinnakerRule(
+        "PfisterSpikeTriplet",
+        {"tau_plus": ms_of(values, "tau_plus"), "tau_minus": ms_of(values, "tau_minus"),
+         "tau_x": ms_of(values, "tau_x"), "tau_y": ms_of(values, "tau_y"),
+         "A_plus": float(values["A2_plus"]) / w_max, "A_minus": float(values["A2_minus"]) / w_max},
+        "WeightDependenceAdditiveTriplet",
+        {"w_min": 0.0, "w_max": w_max, "A3_plus": float(values["A3_plus"]) / w_max,
+         "A3_minus": float(values["A3_minus"]) / w_max},
+        emulation="triplet_additive", amplitudes_times_w_max=True)
+
+
 MODEL = Model(
+    spinnaker=_spinnaker,
     name="stdp_triplet",
     family="stdp",
     title="Triplet STDP, Pfister & Gerstner 2006 (NEST stdp_triplet_synapse)",

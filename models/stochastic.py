@@ -33,6 +33,7 @@ from brian2 import ms, pA
 
 from .core import (Brian2Equations, Model, NestMapping, Param, ParameterSet, PlasticityError,
                    Value, time_constant, translations)
+from .spinnaker import refuse, NO_STP
 
 MAX_SITES = 16
 NQ = "NEST models/quantal_stp_synapse.h defaults (nest.GetDefaults('quantal_stp_synapse'), NEST 3.10)"
@@ -85,6 +86,7 @@ def _integer_sites(values, name):
 
 
 QUANTAL = Model(
+    spinnaker=refuse(f"quantal_stp cannot run on SpiNNaker: {NO_STP}", "none (a static synapse)"),
     name="quantal_stp",
     family="stochastic",
     title="Quantal release with short-term plasticity, Fuhrmann 2002 (NEST quantal_stp_synapse)",
@@ -138,6 +140,8 @@ QUANTAL = Model(
 
 
 BERNOULLI = Model(
+    spinnaker=refuse("bernoulli cannot run on SpiNNaker: sPyNNaker 7.4.1 has no stochastic "
+                     "synapse", "none (a static synapse)"),
     name="bernoulli",
     family="stochastic",
     title="Bernoulli transmission (NEST bernoulli_synapse)",

@@ -61,6 +61,7 @@ from dataclasses import replace
 from brian2 import Hz, second
 
 from .core import Brian2Equations, Model, Param, ParameterSet, PlasticityError, Value
+from .spinnaker import refuse
 from . import stdp_pair
 
 DEMO = "demonstration value, not published (reference vanrossum2000_paper_values has no numbers)"
@@ -94,6 +95,8 @@ e_act = e_act * exp(-dt / tau_a)
 """
 
 MODEL = Model(
+    spinnaker=refuse("synaptic_scaling cannot run on SpiNNaker: sPyNNaker 7.4.1 has no "
+                     "homeostatic scaling", "stdp_pair"),
     name="synaptic_scaling",
     family="homeostatic",
     title="Multiplicative synaptic scaling toward a target rate (van Rossum et al. 2000)",
@@ -148,7 +151,9 @@ def combine(base: Model, name: str) -> Model:
                        post_first=None if b.post_first is None else (
                            b.post_first[0] + _SENSOR_MODEL, b.post_first[1],
                            b.post_first[2] + "\n" + _SENSOR_POST + "\n")),
-        nest=None, no_nest_reason=NO_NEST, recorded=(*base.recorded, "e_act"))
+        nest=None, no_nest_reason=NO_NEST, recorded=(*base.recorded, "e_act"),
+        spinnaker=refuse(f"{name} cannot run on SpiNNaker: sPyNNaker 7.4.1 has no homeostatic "
+                         "scaling", f"{base.name} (without scaling)"))
 
 
 def _stdp_pair_scaling():

@@ -34,6 +34,7 @@ from brian2 import ms, pA
 
 from .core import (Brian2Equations, Model, NestMapping, Param, ParameterSet, Value,
                    time_constant, translations)
+from .spinnaker import refuse, NO_STP
 
 TPM = "Tsodyks, Pawelzik & Markram (1998) Neural Comput 10:821"
 REF_D = ("tsodyks_pawelzik_markram1998_depressing (Fig. 1A; NEST pynest/examples/"
@@ -108,6 +109,7 @@ NEST = NestMapping(
 )
 
 MODEL = Model(
+    spinnaker=refuse(f"tsodyks_markram cannot run on SpiNNaker: {NO_STP}", "none (a static synapse)"),
     name="tsodyks_markram",
     family="stp",
     title="Tsodyks-Markram short-term depression / facilitation (NEST tsodyks2_synapse)",

@@ -38,6 +38,7 @@ from brian2 import ms
 from . import stdp_pair
 from .core import (Brian2Equations, Model, NestMapping, Param, ParameterSet, Value,
                    time_constant, translations)
+from .spinnaker import SpinnakerRule, ms_of
 
 SC = "vogels2011_single_cell_modeldb (ModelDB 143751 inhib_plasticity.m)"
 ND = "vogels2011_nest_defaults (NEST models/vogels_sprekeler_synapse.h)"
@@ -133,7 +134,19 @@ NEST = NestMapping(
     flush_zero=("alpha",),
 )
 
+
+def _spinnaker(values):
+    """sPyNNaker's Vogels2011Rule + additive weight dependence on the inhibitory receptor."""
+    eta = float(values["eta"])
+    return SpinnakerRule(
+        "Vogels2011Rule", {"alpha": float(values["alpha"]), "tau": ms_of(values, "tau"),
+                           "A_plus": eta, "A_minus": eta},
+        "AdditiveWeightDependence", {"w_min": 0.0, "w_max": float(values["w_max"])},
+        receptor="inhibitory")
+
+
 MODEL = Model(
+    spinnaker=_spinnaker,
     name="vogels_sprekeler",
     family="inhibitory",
     title="Inhibitory STDP, Vogels et al. 2011 (NEST vogels_sprekeler_synapse)",

@@ -8,9 +8,9 @@ implements Song 2000; see ``_neuron``), all-to-all plastic synapses with ``stdp_
 
 Implementations (``--impl``):
 
-* through this package: ``pkg.brian2`` (``models.brian2_api.make_synapses``, Brian2 runtime,
+* through this package: ``pkg.brian2`` (``plasticity.models.brian2_api.make_synapses``, Brian2 runtime,
   Cython), ``pkg.brian2.standalone`` (the same code under ``cpp_standalone``),
-  ``pkg.pynn.brian2`` and ``pkg.pynn.nest`` (``models.pynn_types.synapse_type`` on PyNN's
+  ``pkg.pynn.brian2`` and ``pkg.pynn.nest`` (``plasticity.models.pynn_types.synapse_type`` on PyNN's
   ``IF_cond_exp``);
 * baselines written here: ``plain.brian2`` / ``plain.brian2.standalone`` (Brian2's own STDP
   example, ``examples/synapses/STDP.py``: constants in the namespace, two event-driven traces,

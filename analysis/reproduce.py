@@ -261,7 +261,8 @@ def reproduce(out="results", backends=None, resume=False, device="cpp_standalone
 
 def spinnaker_mapping(out):
     """Every model and parameter set mapped by sPyNNaker on a virtual board
-    (:func:`protocols.hardware.mapping_table`): ``out``/spinnaker_mapping.json."""
+    (:func:`plasticity.protocols.run.spinnaker_map.mapping_table`):
+    ``out``/spinnaker_mapping.json."""
     if not available():
         return None
     rows = mapping_table()

@@ -167,8 +167,11 @@ NEURON_PARAMS = ("C_m", "g_L", "E_L", "V_T_rest", "V_T_max", "Delta_T", "tau_w",
 # ``clamped``: inside the spike clamp; ``force``: a forcing input makes the neuron spike at the
 # scheduled time; ``vc_on``: voltage clamp (the condition variable ``clamp_mV``)
 NEURON_THRESHOLD = "(v >= V_peak and clamped < 0.5) or force > 0.5"
-NEURON_RESET = "v = V_clamp; clamped = 1; t_spike = t; w_ad += b; z = I_sp; V_T = V_T_max; force = 0"
-NEURON_UNCLAMP = ("clamped > 0.5 and t >= t_spike + t_clamp - 0.5 * dt", "v = V_reset; clamped = 0")
+NEURON_RESET = ("v = V_clamp; clamped = 1; t_spike = t; w_ad += b; z = I_sp; V_T = V_T_max; "
+                "force = 0")
+# the end of the spike clamp: (event condition, code)
+NEURON_UNCLAMP = ("clamped > 0.5 and t >= t_spike + t_clamp - 0.5 * dt",
+                  "v = V_reset; clamped = 0")
 
 NEURON_EQS = """
 dv/dt = (1 - clamped) * (1 - vc_on) * (-g_L * (v - E_L) + g_L * Delta_T * exp((v - V_T) / Delta_T) - w_ad + z) / C_m : volt
@@ -229,9 +232,9 @@ NAMESPACE_PARAMS = ("C_m", "g_L", "E_L", "V_T_rest", "V_T_max", "Delta_T", "tau_
 # ----------------------------------------------------------------------------------------------
 NEST_NEURON = "aeif_psc_delta_clopath"
 
+
 def nest_cell_params(values):
     """Our parameter values -> the parameters of NEST's ``aeif_psc_delta_clopath``."""
-    from brian2 import mV, ms, nS, pA, pF
     p = lambda name, unit: magnitude(values[name], unit)
     return dict(
         C_m=p("C_m", pF), g_L=p("g_L", nS), E_L=p("E_L", mV), V_th_rest=p("V_T_rest", mV),

@@ -60,7 +60,7 @@ jump equal to the threshold does not cross it (authors' code: time above thresho
 :math:`\rho`; the synapse transmits :math:`\rho` times the weight unit.
 
 pyNN.brian2 runs the same equations; PyNN cannot express the extra pathway, the update order
-or the per-step decay, so call ``models.pynn_types.finalize_projection(projection,
+or the per-step decay, so call ``plasticity.models.pynn_types.finalize_projection(projection,
 "graupner_brunel")`` after building a Projection (the protocol runner does).  NEST has no native model of this rule; a NESTML build was
 not made to work here (see the README), so ``pynn.nest`` raises an error.
 

@@ -4,7 +4,7 @@
   ``on_post`` strings (rendered with PyNN's ``weight`` variable and ``%(syn_var)s`` target), so the
   very same equations run under PyNN as in plain Brian2.
 * ``pyNN.nest``: the synapse type maps to the native NEST model named in the model's
-  :class:`~models.core.NestMapping`, through its translation table.
+  :class:`~plasticity.models.core.NestMapping`, through its translation table.
 
 Parameters are given in PyNN units (ms, nA or uS, dimensionless), e.g.::
 

@@ -2,7 +2,7 @@ r"""Nearest-neighbour pair STDP in the three schemes of Morrison, Diesmann & Ger
 
 NEST models ``stdp_nn_symm_synapse``, ``stdp_nn_pre_centered_synapse`` and
 ``stdp_nn_restr_synapse``; parameter names, weight dependence and parameter sets are those of
-:mod:`models.stdp_pair`.  With the normalised weight :math:`\hat w = w/w_{max}`,
+:mod:`plasticity.models.stdp_pair`.  With the normalised weight :math:`\hat w = w/w_{max}`,
 
 .. math::
 
@@ -53,7 +53,7 @@ post spike with a phantom pre spike at t = 0; the pyNN.nest runner starts the sc
 after t = 0 so that this phantom pairing is below exp(-50) (~2e-22) relative.
 
 NEST applies post-spike potentiation lazily at the next pre spike; the runner adds one flush pre
-spike 50 tau_- after the schedule (see :mod:`models.stdp_pair`).
+spike 50 tau_- after the schedule (see :mod:`plasticity.models.stdp_pair`).
 
 Brian2: the last and the previous pre-spike times and the last post-spike time are stored per
 synapse and the exponentials are evaluated at the events (exact).  As in ``stdp_pair``, the pre

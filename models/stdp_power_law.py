@@ -2,7 +2,7 @@ r"""Power-law STDP of Morrison, Aertsen & Diesmann (2007) (NEST ``stdp_pl_synaps
 
 The rule
 --------
-All-to-all traces as in :mod:`models.stdp_pair`: :math:`x` (pre, :math:`\tau_+`) and :math:`y`
+All-to-all traces as in :mod:`plasticity.models.stdp_pair`: :math:`x` (pre, :math:`\tau_+`) and :math:`y`
 (post, :math:`\tau_-`), each jumping by 1 at its own spikes.  With the reference weight
 :math:`w_0 = 1` pA,
 

@@ -36,7 +36,7 @@ Symbols: :math:`w` weight (dimensionless, units of the leak conductance in the p
 
 Combined with STDP
 ------------------
-``stdp_pair_scaling`` is :mod:`models.stdp_pair` (all its parameter sets and NEST coincidence
+``stdp_pair_scaling`` is :mod:`plasticity.models.stdp_pair` (all its parameter sets and NEST coincidence
 semantics) on the same synapses as the scaling above: STDP acts at spikes, scaling integrates
 after every step, and the weight is then clipped to [0, w_max] (the STDP bounds).
 :func:`combine` builds such a model from any plastic model with a ``w_max`` and no per-step code.

@@ -14,7 +14,7 @@ by the lowest frequency (1800 s at 0.5 Hz).  ``kind = curve`` for all conditions
 ``freq_hz`` is the protocol variable.
 
 Devices: every model runs on either Brian2 device (the rate rules through
-``models.rate.simulate_rates``: numpy code objects in runtime mode, 10 ms Euler steps).
+``plasticity.protocols.run.rate.simulate_rates``: numpy code objects in runtime mode, 10 ms Euler steps).
 """
 import numpy as np
 

@@ -10,7 +10,7 @@ conditions share the reward at ``T_r``; condition d pairs at ``T_r - d``, which 
 experiment shifted in time.  The run continues ``tail_s`` after the reward (default 2 s, more
 than 10 tau_s, so the dopamine has decayed).
 
-Expectation (b = 0; module ``models.stdp_dopamine``): the weight change is
+Expectation (b = 0; module ``plasticity.models.stdp_dopamine``): the weight change is
 A+ exp(-delta/tau+) exp(-d/tau_c) tau_c/(tau_c + tau_n): it falls with the delay like the
 eligibility trace, so dw(d)/dw(0) = exp(-d/tau_c) (``eligibility_prediction``).  With b != 0
 (the ``izhikevich2007`` set's tonic dopamine) the change also contains the tonic term
@@ -45,7 +45,7 @@ def build(model, values, options, schedule_file=None):
 
 
 def closed_form_ratio(values, d_s, tail_s):
-    """dw(d)/dw(0) from the rule (models.stdp_dopamine) for one pairing whose post spike is d
+    """dw(d)/dw(0) from the rule (plasticity.models.stdp_dopamine) for one pairing whose post spike is d
     before the reward, the run ending tail_s after it, any tonic level b.  With c0 the
     eligibility after the pairing, R = (tau_s/tau_n)(1 - exp(-tail/tau_s)) the reward's
     integral of n exp(-s/tau_c):

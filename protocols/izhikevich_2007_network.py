@@ -20,7 +20,7 @@ runtime mode and in cpp_standalone with the same numbers.  A delay-line synapse 
 pending rewards; a third one on the same synapse within 3 s would be lost and is counted
 (``n_rewards_lost``, 0 in every run so far).
 
-Differences from daspnet.m: the plasticity is the continuous rule of ``models.stdp_dopamine``
+Differences from daspnet.m: the plasticity is the continuous rule of ``plasticity.models.stdp_dopamine``
 (exact between events, all-to-all traces) instead of 10 ms weight updates with reset traces.
 
 Output: the rewarded synapse's weight and eligibility over time, the mean of the other

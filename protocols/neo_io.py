@@ -54,7 +54,7 @@ def build_block(result, protocol_name: str, options: dict, measurements: list, s
         "options_json": json.dumps(options), "signal_semantics": result.signal_semantics,
         "weight_unit": unit_string(model.weight_unit), "wall_time_s": float(result.wall_time_s),
         "coincidence_rule": model.coincidence_rule,
-        # --hardware emulation (protocols.hardware): 'none' or 'spinnaker', and its facts
+        # --hardware emulation (run.spinnaker_emulation): 'none' or 'spinnaker', and its facts
         "hardware": hw.get("hardware", "none"), "hardware_json": json.dumps(hw),
     }
     for k, v in params.items():

@@ -1,6 +1,6 @@
 """Build one protocol network in sPyNNaker against a virtual board and report what the chip holds.
 
-Run by :func:`models.spinnaker.map_network` as a separate process whose working directory,
+Run by :func:`plasticity.protocols.run.spinnaker_map.map_network` as a separate process whose working directory,
 ``HOME`` and ``XDG_CONFIG_HOME`` are a temporary folder holding the ``.spynnaker.cfg`` written by
 that function: sPyNNaker's configuration and report folders never touch the user's home or cwd.
 This file imports nothing from the package (it runs by path, quickly, in its own interpreter).

@@ -12,6 +12,7 @@ from plasticity.analysis.figures import compare_files
 from plasticity.analysis.reproduce import reproduce
 from plasticity.models import MODELS
 from plasticity.models import spinnaker
+from plasticity.protocols.run.spinnaker_emulation import HARDWARE
 from plasticity.models.core import BACKENDS
 from plasticity.models.core import PlasticityError
 from plasticity.protocols import PROTOCOLS
@@ -48,10 +49,11 @@ def cmd_list(args):
     print("\nProtocols:")
     for p in PROTOCOLS.values():
         print(f"  {p.name:22s} {p.title}  [models: {', '.join(p.families)}]")
-    print("\nBackends: " + ", ".join(BACKENDS) + ", pynn.spinnaker (mapping on a virtual board; "
-          "--hardware spinnaker emulates the chip's arithmetic on brian2)")
+    print("\nBackends: " + ", ".join(BACKENDS) + f", {spinnaker.MAPPING_BACKEND} (mapping on a "
+          f"virtual board; --hardware {spinnaker.FAMILY} emulates the chip's arithmetic on "
+          "brian2)")
     print("\nModel x backend:")
-    print(f"  {'model':{width}s} " + " ".join(f"{b:12s}" for b in BACKENDS) + " pynn.spinnaker")
+    print(f"  {'model':{width}s} " + " ".join(f"{b:12s}" for b in BACKENDS) + f" {spinnaker.MAPPING_BACKEND}")
     for m in MODELS.values():
         cells = []
         for b in BACKENDS:
@@ -151,7 +153,7 @@ def build_parser():
                    help="brian2, pynn.brian2, pynn.nest, or pynn.spinnaker (map the network on "
                         "a virtual board and report; --out then names a .json report; exit 3 "
                         "if sPyNNaker does not map it)")
-    r.add_argument("--hardware", default=None, choices=("spinnaker", "spinnaker-ideal"),
+    r.add_argument("--hardware", default=None, choices=tuple(HARDWARE),
                    help="run on brian2 with the chip's arithmetic (spinnaker: 1 ms steps, "
                         "fixed-point weights and traces, look-up-table decays; spinnaker-ideal: "
                         "the same code with every constraint off)")

@@ -13,7 +13,7 @@ from multiprocessing.connection import wait
 from plasticity.models import MODELS, graupner_brunel, spinnaker
 from plasticity.models.core import BACKENDS, PlasticityError
 from plasticity.protocols import PROTOCOLS, rate_demos
-from plasticity.protocols.api import check_device, run_protocol, run_protocol_sets
+from plasticity.protocols.api import check_protocol_device, run_protocol, run_protocol_sets
 from plasticity.protocols.run.brian2 import cache_dir, check_device_name
 from plasticity.protocols.run.spinnaker_map import available, mapping_table
 
@@ -114,7 +114,7 @@ def job_device(job, device):
     if device == "runtime" or backend != "brian2":     # (HARDWARE_BACKEND: runtime only)
         return "runtime"
     try:
-        check_device(PROTOCOLS[pname], MODELS[mname], backend, device)
+        check_protocol_device(PROTOCOLS[pname], MODELS[mname], backend, device)
     except PlasticityError:          # (reproduce checked the device name before any job)
         return "runtime"
     return device

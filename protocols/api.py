@@ -82,7 +82,8 @@ def _finish(protocol, result, options, out):
     return summary
 
 
-def check_device(protocol, model, backend, device):
+def check_protocol_device(protocol, model, backend, device):
+    """Refuse a Brian2 device that cannot run this protocol and model (one line)."""
     runners.check_device(model, backend, device)
     if device != "runtime" and protocol.uses_simulate(model) and not protocol.standalone:
         raise PlasticityError(f"--device {device}: protocol '{protocol.name}' builds its own "
@@ -103,7 +104,7 @@ def run_protocol(protocol_name, model_name, set_name=None, overrides=None, backe
                               f"{SPINNAKER_BACKEND})")
     protocol, model, set_name, values, options, schedule = _prepare(
         protocol_name, model_name, set_name, overrides, backend, threads, schedule_file)
-    check_device(protocol, model, backend, device)
+    check_protocol_device(protocol, model, backend, device)
     if hardware is not None:
         _check_hardware(protocol, model, values, backend, device, hardware)
     if out:
@@ -225,7 +226,7 @@ def run_protocol_sets(protocol_name, model_name, set_names, backend="brian2", ou
     protocol, model, _, _, options, schedule = prepared[0]
     if protocol.uses_simulate(model):
         raise PlasticityError(f"{protocol_name}: run its parameter sets one by one")
-    check_device(protocol, model, backend, device)
+    check_protocol_device(protocol, model, backend, device)
     for p in prepared[1:]:
         if [c.label for c in p[5].conditions] != [c.label for c in schedule.conditions]:
             raise PlasticityError(f"{protocol_name}: the sets build different schedules")

@@ -19,7 +19,8 @@ border:1px solid #ddd}nav div{flex:1 1 300px}
 nav h3{margin:.3em 0}nav ul{margin:0 0 .5em;padding-left:1.2em}
 section{border-top:2px solid #888;margin-top:1.5em}
 .story{display:flex;flex-wrap:wrap;gap:1em;align-items:flex-start}
-.figs{flex:3 1 560px}.numbers{flex:2 1 380px;font-size:13px}
+.figs{flex:3 1 560px;min-width:0}.numbers{flex:2 1 380px;min-width:0;font-size:13px;overflow-x:auto}
+.many figure{display:inline-block;width:calc(50% - .6em);margin-right:.5em;vertical-align:top}
 figure{margin:0 0 1em}figcaption{font-size:13px;color:#444}img{max-width:100%}
 table{border-collapse:collapse;font-size:12px;margin:.3em 0 .8em}
 td,th{border:1px solid #bbb;padding:2px 5px;vertical-align:top}th{background:#eee}
@@ -114,9 +115,11 @@ def _protocol_numbers(p, summary):
 
 
 def _figures(items):
-    return "".join(f"<figure><img src='{_esc(f['path'])}' alt='{_esc(f['title'])}' "
-                   f"loading='lazy'><figcaption>{_esc(f['title'])}</figcaption></figure>"
-                   for f in items)
+    """Each figure links to its full-size file (and the SVG beside it)."""
+    return "".join(f"<figure><a href='{_esc(f['path'])}'><img src='{_esc(f['path'])}' "
+                   f"alt='{_esc(f['title'])}' loading='lazy'></a><figcaption>"
+                   f"{_esc(f['title'])} (<a href='{_esc(f['path'][:-4])}.svg'>svg</a>)"
+                   "</figcaption></figure>" for f in items)
 
 
 FOLDED = {"backends": "The same model and set on every backend",
@@ -127,6 +130,8 @@ def _protocol_figures(items):
     """Overview figures shown (else the first two others); the rest folded by role."""
     shown = [f for f in items if f["role"] == "overview"] or items[:2]
     html_ = _figures(shown)
+    if len(shown) >= 3:                  # many figures: two per row
+        html_ = f"<div class='many'>{html_}</div>"
     for role, title in FOLDED.items():
         rest = [f for f in items if f["role"] == role and f not in shown]
         if rest:

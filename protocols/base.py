@@ -65,6 +65,17 @@ class Overview:
     options: dict = field(default_factory=dict)
 
 
+def family_overviews(figure) -> tuple:
+    """Overview figures of a protocol by model family (triplet, pair-based, voltage- and
+    calcium-based), every parameter set, with data."""
+    parts = (("triplet", lambda m: m == "stdp_triplet"),
+             ("pair_based", lambda m: m not in ("stdp_triplet", "clopath", "graupner_brunel")),
+             ("voltage_calcium", lambda m: m in ("clopath", "graupner_brunel")))
+    return tuple(Overview(figure, f"{{p}}: {part.replace('_', '-')} models, every parameter set, "
+                                  "with data", f"{part}_models", models=sel)
+                 for part, sel in parts)
+
+
 @dataclass(frozen=True)
 class Report:
     """What ``reproduce`` and ``compare`` show of a protocol's results.

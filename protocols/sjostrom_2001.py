@@ -24,7 +24,7 @@ all conditions run in one simulation (the 0.1 Hz conditions set its length: 600 
 import numpy as np
 
 from .run import clopath as clopath_runner
-from .base import Comparison, Option, Overview, Protocol, Report, load_datasets
+from .base import Comparison, Option, Protocol, Report, family_overviews, load_datasets
 from .schedule import Condition, Schedule, DT_MS
 
 FIRST_MS = 100.0
@@ -87,20 +87,9 @@ def build(model, values, options, schedule_file=None):
 
 
 
-def _parts(figure):
-    """Overview figures of the protocol by model family, every parameter set, with data."""
-    parts = (("triplet", lambda m: m == "stdp_triplet"),
-             ("pair_based", lambda m: m not in ("stdp_triplet", "clopath", "graupner_brunel")),
-             ("voltage_calcium", lambda m: m in ("clopath", "graupner_brunel")))
-    return tuple(Overview(figure, f"{{p}}: {part.replace('_', '-')} models, every parameter set, "
-                                  "with data", f"{part}_models", models=sel)
-                 for part, sel in parts)
-
-
-
 REPORT = Report(
     figure="frequency",
-    overviews=_parts("frequency"),
+    overviews=family_overviews("frequency"),
     literature=tuple(Comparison(name, "±10 ms (Pfister & Gerstner's 10 points)", point_label,
                                 lambda q: abs(q["condition"]["dt_ms"]) == 10)
                      for name in DATASETS)

@@ -21,7 +21,7 @@ Conditions: the ten pair/triplet data points, the three quadruplet data points (
 """
 import numpy as np
 
-from .base import Comparison, Option, Overview, Protocol, Report
+from .base import Comparison, Option, Protocol, Report, family_overviews
 from .schedule import Condition, Schedule, DT_MS
 
 FIRST_MS = 100.0
@@ -103,20 +103,9 @@ def build(model, values, options, schedule_file=None):
 
 
 
-def _parts(figure):
-    """Overview figures of the protocol by model family, every parameter set, with data."""
-    parts = (("triplet", lambda m: m == "stdp_triplet"),
-             ("pair_based", lambda m: m not in ("stdp_triplet", "clopath", "graupner_brunel")),
-             ("voltage_calcium", lambda m: m in ("clopath", "graupner_brunel")))
-    return tuple(Overview(figure, f"{{p}}: {part.replace('_', '-')} models, every parameter set, "
-                                  "with data", f"{part}_models", models=sel)
-                 for part, sel in parts)
-
-
-
 REPORT = Report(
     figure="wang",
-    overviews=_parts("wang"),
+    overviews=family_overviews("wang"),
     literature=(Comparison(DATASETS[0], "10 pair and triplet points", point_label,
                            lambda q: q["condition"]["protocol"] != "quadruplet"),
                 Comparison(DATASETS[0], "all 13 points (with quadruplets)", point_label)))

@@ -255,3 +255,22 @@ def test_cython_and_numpy_code_generation_agree(tmp_path):
         assert r.returncode == 0, r.stderr[-2000:]
         out[target] = [c["w_final"] for c in json.loads(r.stdout)["conditions"]]
     np.testing.assert_allclose(out["cython"], out["numpy"], rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_plain_command_line_prints_the_json_numbers(backend, schedule_file, tmp_path):
+    """The most common command line, without --json (it shows a progress bar, which once split
+    the run into chunks NEST refused: not multiples of its resolution): exit 0, and the printed
+    weights are the --json run's.  Bi & Poo's 60.2 s run and a user's own schedule."""
+    for args in (["bi_poo_1998", "--model", "stdp_pair", "--set", "pairs=3", "--set",
+                  "data=0", "--set", "step_ms=25"],
+                 ["spike_trains", "--model", "stdp_pair", "--schedule", schedule_file]):
+        plain = cli("run", *args, "--backend", backend)
+        assert plain.returncode == 0, plain.stderr[-1500:]
+        js = json.loads(cli("run", *args, "--backend", backend, "--json").stdout)
+        lines = plain.stdout.splitlines()
+        assert lines[0].startswith(f"{js['protocol']} / stdp_pair [additive] on {backend}: "
+                                   f"{len(js['conditions'])} conditions")
+        for c, line in zip(js["conditions"], lines[1:]):
+            assert line.split() == [c["label"], "w", f"{c['w_initial']:.6g}", "->",
+                                    f"{c['w_final']:.6g}", f"({c['dw_percent']:+.3f}", "%)"]

@@ -92,7 +92,8 @@ def run_network(net, duration_ms, progress=False):
     if standalone_active():
         net.run(duration_ms * b2.ms)
     else:
-        progress_run(lambda ms_: net.run(ms_ * b2.ms), duration_ms, progress)
+        progress_run(lambda ms_: net.run(ms_ * b2.ms), duration_ms, progress,
+                     min(float(obj.clock.dt / b2.ms) for obj in net.objects))
     return time.perf_counter() - t0
 
 
@@ -201,7 +202,8 @@ def _run_on_device(model, values, schedule, w0, progress, blocks, standalone):
     net = b2.Network(pre, post, syn, mon, *mod_objects)
     total_ms = schedule.duration_ms + OFFSET_MS + schedule.dt_ms
     # standalone: one run (built and executed at its end), no progress bar
-    progress_run(lambda ms_: net.run(ms_ * b2.ms), total_ms, progress and not standalone)
+    progress_run(lambda ms_: net.run(ms_ * b2.ms), total_ms, progress and not standalone,
+                 schedule.dt_ms)
     w_final = np.asarray(syn.w[:] / (model.weight_unit or 1), dtype=float)[order]
     traces = {name: np.asarray(getattr(mon, name)).T[:, order] for name in model.recorded}
     if "w" in traces and model.weight_unit is not None:

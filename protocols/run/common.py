@@ -104,20 +104,24 @@ def hold(sample_times_ms, event_times, event_values, initial):
     return values[idx]
 
 
-def progress_run(run_fn, total_ms, progress, chunk_ms=None, label="simulating"):
-    """Advance a simulator in chunks with a progress bar (tqdm) when asked."""
+def progress_run(run_fn, total_ms, progress, dt_ms, label="simulating"):
+    """Advance a simulator by ``total_ms`` with a progress bar (tqdm) when asked: in about 50
+    chunks, each a whole number of steps of ``dt_ms`` (NEST refuses a simulation time that is
+    not a multiple of its resolution; Brian2 rounds each run to its steps)."""
     if not progress:
         run_fn(total_ms)
         return
     from tqdm import tqdm
-    chunk_ms = chunk_ms or max(total_ms / 50.0, 1.0)
-    done = 0.0
+    n_steps = int(round(total_ms / dt_ms))
+    chunk = max(1, n_steps // 50)
+    done = 0
     with tqdm(total=round(total_ms), unit="ms", desc=label, leave=False) as bar:
-        while done < total_ms - 1e-9:
-            step = min(chunk_ms, total_ms - done)
-            run_fn(step)
-            done += step
-            bar.update(round(done) - bar.n)
+        while done < n_steps:
+            k = min(chunk, n_steps - done)
+            # the last chunk ends exactly at total_ms (a float sum of chunks might not)
+            run_fn(total_ms - done * dt_ms if done + k == n_steps else k * dt_ms)
+            done += k
+            bar.update(round(done * dt_ms) - bar.n)
 
 
 def spike_state_from_trace(model, schedule, trace_times_steps, traces, w):

@@ -65,7 +65,7 @@ def run_schedule(model, values, schedule, w0, progress=False):
                           dt=(rec_dt if model.plastic else dt_ms) * b2.ms, when="end")
     sim.simulator.state.network.add(mon)
     total_ms = schedule.duration_ms + OFFSET_MS + dt_ms
-    progress_run(lambda ms_: sim.run(ms_), total_ms, progress)
+    progress_run(lambda ms_: sim.run(ms_), total_ms, progress, dt_ms)
     w_final = (np.asarray(syn.weight[:] / weight_unit, dtype=float))[order][:n]
     traces = {}
     for name, bname in zip(model.recorded, names):

@@ -108,11 +108,11 @@ def run_schedule(model, values, schedule, w0, threads=1, progress=False):
     spike_state = {}
     if model.plastic and flush_ms is not None and model.nest.flush_zero:
         before = flush_ms + offset - dt_ms       # the flush pre parrot fires at flush_ms + offset
-        progress_run(sim.run, before, progress)
+        progress_run(sim.run, before, progress, dt_ms)
         conns.set({name: 0.0 for name in model.nest.flush_zero})
         sim.run(end_ms - before)
     elif model.plastic:
-        progress_run(sim.run, end_ms, progress)
+        progress_run(sim.run, end_ms, progress, dt_ms)
     else:
         # read NEST's stored (u, x) right after every presynaptic spike (chunked simulation)
         pre_steps = schedule.steps("pre")

@@ -277,7 +277,7 @@ def run_emulated(model, set_name, values, schedule: Schedule, constraints: Const
     mon = b2.StateMonitor(syn, ["w"], record=np.arange(n), dt=rec_dt * b2.ms, when="end")
     net = b2.Network(pre, post, syn, mon)
     total_ms = sched.duration_ms + OFFSET_MS + sched.dt_ms
-    progress_run(lambda ms_: net.run(ms_ * b2.ms), total_ms, progress)
+    progress_run(lambda ms_: net.run(ms_ * b2.ms), total_ms, progress, sched.dt_ms)
     acc_end = np.asarray(syn.acc[:], dtype=float)[order]
     if fix:   # the flush: one more pre spike beyond the tables stores acc >> r
         w_final = np.floor(acc_end / 2 ** shift) / scale

@@ -1,18 +1,34 @@
 """Use a model from a plain Brian2 script: you get a ``brian2.Synapses``.
 
-    from plasticity.models.brian2_api import make_synapses
+    from plasticity.models import make_synapses
     S = make_synapses("stdp_pair", pre, post, params="multiplicative",
                       transmit="ge_post += w*nS", tau_plus="10ms")
-    S.connect(p=0.1)
-    S.w = "w_init"          # or any value in [0, w_max]
+    S.connect(p=0.1)        # the new synapses get the parameters, initial state, w = w_init
+    S.w = "w_init * rand()" # or any value in [0, w_max]
 
-Parameters become per-synapse constants (set after ``connect``); ``w_init`` is available as a
-namespace value for initialising ``w``.
+Every ``connect`` call sets the model's parameters (per-synapse constants), its initial state and
+``w = w_init`` on the synapses it creates (Brian2 creates them with every variable 0);
+``w_init`` is also a namespace value for initialising ``w``.
 """
 from __future__ import annotations
 
+import brian2 as b2
+from brian2.devices.device import RuntimeDevice, get_device
+
 from .core import PlasticityError
 from . import get_model
+
+
+class PlasticSynapses(b2.Synapses):
+    """The ``brian2.Synapses`` that :func:`make_synapses` returns: each :meth:`connect` also
+    initialises the synapses it creates (:func:`initialise`), so connecting later (or several
+    times) never leaves parameters at 0."""
+
+    def connect(self, *args, **kwargs):
+        start = len(self) if isinstance(get_device(), RuntimeDevice) else None
+        out = super().connect(*args, **kwargs)
+        initialise(self, self._plasticity_model, self._plasticity_values, start)
+        return out
 
 
 def make_synapses(model_name, source, target, params=None, transmit="", connect=None,
@@ -32,20 +48,20 @@ def make_synapses(model_name, source, target, params=None, transmit="", connect=
     if shared:
         constants = {k: v for k, v in model.numeric_values(values).items() if k != "w_init"}
     syn = plastic_synapses(model, source, target, transmit=transmit, shared=constants,
-                           namespace={"w_init": values["w_init"]})
-    if connect is not None:
+                           namespace={"w_init": values["w_init"]}, synapses_class=PlasticSynapses)
+    syn._plasticity_model = model
+    syn._plasticity_values = values
+    if connect is not None:        # (PlasticSynapses.connect initialises the new synapses)
         syn.connect(**connect) if isinstance(connect, dict) else syn.connect(connect)
-        set_parameters(syn, model_name, values)
     return syn
 
 
 def plastic_synapses(model, source, target, transmit="", shared=None, namespace=None,
-                     **synapses_kwargs):
+                     synapses_class=None, **synapses_kwargs):
     """The ``brian2.Synapses`` of ``model`` as this package creates them: with the model's
     post-pathway-first code where it has one (``Brian2Equations.post_first``; ``finalize``, run by
     :func:`set_parameters`, sets that order).  ``shared``: {name: value} constants that become
     namespace constants (``Brian2Equations.render_shared``) instead of per-synapse arrays."""
-    import brian2 as b2
     wunit = weight_unit_name(model)
     if shared is not None:
         eqs, on_pre, on_post, ns = model.brian2.render_shared(
@@ -54,8 +70,9 @@ def plastic_synapses(model, source, target, transmit="", shared=None, namespace=
     else:
         eqs, on_pre, on_post = model.brian2.render(w="w", wunit=wunit, transmit=transmit,
                                                    post_first=True)
-    syn = b2.Synapses(source, target, model=eqs, on_pre=on_pre, on_post=on_post,
-                      namespace=namespace, **synapses_kwargs)
+    syn = (synapses_class or b2.Synapses)(source, target, model=eqs, on_pre=on_pre,
+                                          on_post=on_post, namespace=namespace,
+                                          **synapses_kwargs)
     syn._plasticity_shared = shared is not None
     syn._plasticity_post_first = True
     return syn
@@ -65,14 +82,32 @@ def weight_unit_name(model) -> str:
     """Brian2 equation unit of the weight: '1' or the SI base unit (e.g. 'amp' for pA)."""
     if model.weight_unit is None:
         return "1"
-    from brian2 import get_unit
-    return repr(get_unit(model.weight_unit.dim))
+    return repr(b2.get_unit(model.weight_unit.dim))
+
+
+def initialise(syn, model, values, start=None):
+    """The model's parameters (unless shared), initial state and ``w = w_init`` on the synapses
+    from index ``start`` on (those a ``connect`` call just created); ``start`` None (standalone,
+    where the number of synapses is known only when the project runs): on every synapse."""
+    if start is None:
+        set_parameters(syn, model.name, values)
+        return
+    if len(syn) == start:
+        return
+    new = slice(start, None)
+    if not getattr(syn, "_plasticity_shared", False):
+        for name, value in model.numeric_values(values).items():
+            if name != "w_init":
+                getattr(syn, name)[new] = value
+    for k, v in model.brian2.initial.items():
+        getattr(syn, k)[new] = v
+    syn.w[new] = values["w_init"]
+    model.brian2.finalize(syn)
 
 
 def set_parameters(syn, model_name, values):
     """Set the model parameters, the initial state and w = w_init on connected synapses."""
     model = get_model(model_name)
-    from brian2.devices.device import RuntimeDevice, get_device
     if isinstance(get_device(), RuntimeDevice) and len(syn) == 0:   # standalone: known later
         raise PlasticityError("set_parameters: connect the synapses first")
     if not getattr(syn, "_plasticity_shared", False):

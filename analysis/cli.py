@@ -118,6 +118,12 @@ def cmd_run(args):
               + f": {len(summary['conditions'])} conditions, "
               f"{summary['wall_time_s']:.2f} s")
         for c in summary["conditions"]:
+            if "mean_released" in c:       # stochastic release: what each spike released
+                print(f"  {c['label']:22s} quanta released per spike, mean over "
+                      f"{c['trials']} trials (predicted for a rested synapse): "
+                      + ", ".join(f"{m:.3g} ({p:.3g})" for m, p in
+                                  zip(c["mean_released"], c["predicted_mean"])))
+                continue
             print(f"  {c['label']:22s} w {c['w_initial']:.6g} -> {c['w_final']:.6g} "
                   f"({c['dw_percent']:+.3f} %)")
         if args.out:

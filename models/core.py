@@ -357,6 +357,12 @@ class NestMapping:
     flush_zero: tuple = ()
     # neuromodulated synapse: the runner creates a volume_transmitter fed by the reward spikes
     volume_transmitter: bool = False
+    # integer NEST connection state that pyNN passes as a float (NEST refuses it): set after
+    # connecting, {NEST name: our parameter}
+    integer_state: dict = field(default_factory=dict)
+    # a recorded variable NEST does not store (e.g. the quanta released by a spike): per
+    # presynaptic spike it is the weight NEST transmitted (weight_recorder) over w, 0 if none
+    event_state: str = ""
 
     def post_cell_items(self):
         """(our name, NEST neuron name) for the parameters NEST keeps on the post neuron."""

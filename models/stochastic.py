@@ -129,9 +129,10 @@ QUANTAL = Model(
         table=translations(("weight", "weight", 1000.0), ("U", "U"), ("tau_rec", "tau_rec"),
                            ("tau_facil", "tau_fac")),
         initial={"u": lambda p: p["U"]},
-        note="n_sites is an integer NEST state that pyNN 0.13 passes as a float (NEST refuses "
-             "it): set it after connecting, nest.GetConnections(...).set(n=N, a=N), as "
-             "protocols/stochastic_release.py does",
+        # n_sites is an integer NEST state that pyNN 0.13 passes as a float (NEST refuses it):
+        # the runners set it after connecting, nest.GetConnections(...).set(n=N, a=N)
+        integer_state={"n": "n_sites", "a": "n_sites"},
+        event_state="released",
     ),
     recorded=("released",),
     coincidence_rule="no postsynaptic term: post spikes do not affect the synapse",
@@ -179,7 +180,8 @@ released = int(rand() < p_transmit)
         efficacy="{w}*released"),
     nest=NestMapping(synapse_model="bernoulli_synapse",
                      table=translations(("weight", "weight", 1000.0),
-                                        ("p_transmit", "p_transmit"))),
+                                        ("p_transmit", "p_transmit")),
+                     event_state="released"),
     recorded=("released",),
     coincidence_rule="no postsynaptic term: post spikes do not affect the synapse",
 )

@@ -160,9 +160,9 @@ def _run_nest(model, values, schedule, train, trials, seed):
     syn_type.weight_recorder = recorder
     sim.Projection(pre, post, sim.FromListConnector([(0, j) for j in range(trials)]), syn_type,
                    receptor_type=PLASTIC)
-    if "n_sites" in values:     # integer NEST state: pyNN would pass a float (see the model)
-        n = int(round(float(values["n_sites"])))
-        nest.GetConnections(target=post.node_collection).set(n=n, a=n)
+    if model.nest.integer_state:      # integer NEST state: pyNN would pass a float
+        nest.GetConnections(target=post.node_collection).set(
+            **{k: int(round(float(values[p]))) for k, p in model.nest.integer_state.items()})
     sim.run(schedule.duration_ms + OFFSET_MS + 2 * dt)
     ev = recorder.get("events")
     w_nest = to_pynn({"w": values["w_init"]})["w"] * nest_weight_scales(model)[0]

@@ -274,3 +274,44 @@ def test_plain_command_line_prints_the_json_numbers(backend, schedule_file, tmp_
         for c, line in zip(js["conditions"], lines[1:]):
             assert line.split() == [c["label"], "w", f"{c['w_initial']:.6g}", "->",
                                     f"{c['w_final']:.6g}", f"({c['dw_percent']:+.3f}", "%)"]
+
+
+@pytest.mark.parametrize("model,n_sites", [("quantal_stp", 5), ("bernoulli", 1)])
+@pytest.mark.parametrize("backend", ["brian2", "pynn.nest"])
+def test_spike_trains_runs_stochastic_models(model, n_sites, backend, tmp_path):
+    """A user's own train for a stochastic synapse (it once failed: KeyError 'u' on brian2,
+    'released' on pynn.nest): a conditioning train, then a test pulse 800 ms later, and a
+    single spike.  Per spike: the mean quanta over the trials within 4 standard errors of the
+    binomial prediction (np with the Tsodyks–Markram probability per site; 7 spikes, so a
+    false alarm has probability below 7 x 6.3e-5), counts within [0, n_sites]."""
+    sched = tmp_path / "s.json"
+    sched.write_text(json.dumps({"duration_ms": 1200.0, "conditions": [
+        {"label": "train+test", "pre": [100, 150, 200, 250, 300, 1100], "post": []},
+        {"label": "single", "pre": [100], "post": []}]}))
+    out = tmp_path / "r.nix"
+    r = cli("run", "spike_trains", "--model", model, "--schedule", str(sched), "--backend",
+            backend, "--set", "trials=300", "--set", "seed=5", "--out", str(out), "--json")
+    assert r.returncode == 0, r.stderr[-1500:]
+    conds = json.loads(r.stdout)["conditions"]
+    assert [c["label"] for c in conds] == ["train+test", "single"]
+    for c, n_spikes in zip(conds, (6, 1)):
+        assert c["trials"] == 300 and c["sites"] == n_sites
+        mean, sem, pred = (np.asarray(c[k]) for k in ("mean_released", "sem_mean",
+                                                     "predicted_mean"))
+        assert len(mean) == len(pred) == n_spikes
+        assert np.all((mean >= 0) & (mean <= n_sites))
+        assert np.all(np.abs(mean - pred) < 4 * sem), (mean, pred, sem)
+    if model == "quantal_stp":        # depression during the train, recovery by the test pulse
+        m = conds[0]["mean_released"]
+        assert m[4] < 0.5 * m[0] and m[5] > 2 * m[4]
+    assert out.exists()
+    plain = cli("run", "spike_trains", "--model", model, "--schedule", str(sched), "--backend",
+                backend, "--set", "trials=50")
+    assert plain.returncode == 0 and "quanta released per spike" in plain.stdout
+
+
+def test_spike_trains_refuses_stochastic_options_for_other_models(schedule_file):
+    r = cli("run", "spike_trains", "--model", "stdp_pair", "--schedule", schedule_file,
+            "--set", "trials=10")
+    assert r.returncode == 2 and r.stderr.strip().count("\n") == 0
+    assert "option 'trials' applies to stochastic models" in r.stderr

@@ -263,12 +263,14 @@ def test_stdp_pair_scaling_parity_pynn_brian2():
     assert np.max(np.abs(a - b)) <= 1e-9 * dw
 
 
+@pytest.mark.parametrize("other", ["pynn.brian2", "pynn.nest"])
 @pytest.mark.parametrize("name,set_name,n_max,first_mean", [
     ("quantal_stp", "depressing_5_sites", 5, 2.5),     # rested sites, u = U: n U = 5 x 0.5
     ("bernoulli", "half", 1, 0.5)])                   # p_transmit = 0.5
-def test_stochastic_models_on_pynn_brian2_statistically(name, set_name, n_max, first_mean):
+def test_stochastic_models_on_pyNN_statistically(name, set_name, n_max, first_mean, other):
     """400 independent synapses, one 20 Hz train of 10 spikes, through the generic engine on
-    brian2 and pynn.brian2: per spike the mean released quanta agree within 3 combined SE, and
+    brian2 and a PyNN backend (on pynn.nest the quanta come from NEST's weight_recorder and
+    the integer number of sites is set after connecting): per spike the mean released quanta agree within 3 combined SE, and
     the first spike releases ``first_mean`` on average (derived from the set, see the ids)."""
     m = get_model(name)
     vals = m.resolve(set_name)
@@ -276,7 +278,7 @@ def test_stochastic_models_on_pynn_brian2_statistically(name, set_name, n_max, f
     sched = Schedule("t", 600.0, [Condition(f"s{k}", train, np.zeros(0))
                                   for k in range(400)]).validate()
     rel = {be: np.array(runners.run(m, None, vals, sched, be).spike_state["released"])
-           for be in ("brian2", "pynn.brian2")}
+           for be in ("brian2", other)}
     for be, r in rel.items():
         assert r.shape == (400, 10)
         assert np.all((r >= 0) & (r <= n_max) & (r == np.round(r)))
@@ -284,6 +286,6 @@ def test_stochastic_models_on_pynn_brian2_statistically(name, set_name, n_max, f
         assert abs(r[:, 0].mean() - first_mean) < 3 * se
         if name == "quantal_stp":
             assert r[:, -1].mean() < 0.5 * r[:, 0].mean()          # depression
-    a, b = rel["brian2"], rel["pynn.brian2"]
+    a, b = rel["brian2"], rel[other]
     se = np.sqrt(a.var(axis=0, ddof=1) / 400 + b.var(axis=0, ddof=1) / 400)
     assert np.all(np.abs(a.mean(axis=0) - b.mean(axis=0)) < 3 * se)

@@ -56,7 +56,8 @@ def run_schedule(model, values, schedule, w0, threads=1, progress=False):
     dt_ms = schedule.dt_ms
     n = len(schedule.conditions)
     npad = padded(n)
-    pynn_setup(sim, dt_ms, threads, spike_precision="on_grid", rng_seed=DEFAULT_SEED)
+    pynn_setup(sim, dt_ms, threads, spike_precision="on_grid",
+               rng_seed=int(schedule.meta.get("seed", DEFAULT_SEED)))
     nest.set_verbosity("M_ERROR")
     d_gen, d_syn = dt_ms, dt_ms
     offset = OFFSET_MS
@@ -103,6 +104,9 @@ def run_schedule(model, values, schedule, w0, threads=1, progress=False):
     weights = np.empty(len(src_index))
     weights[order] = nest_w0
     conns.set(weight=list(weights))
+    if model.nest.integer_state:
+        conns.set(**{k: int(round(float(values[p]))) for k, p in
+                     model.nest.integer_state.items()})
     end_ms = max(schedule.duration_ms, flush_ms or 0.0) + offset + 2 * dt_ms
 
     spike_state = {}
@@ -114,30 +118,12 @@ def run_schedule(model, values, schedule, w0, threads=1, progress=False):
     elif model.plastic:
         progress_run(sim.run, end_ms, progress, dt_ms)
     else:
-        # read NEST's stored (u, x) right after every presynaptic spike (chunked simulation)
-        pre_steps = schedule.steps("pre")
-        all_steps = np.unique(np.concatenate(pre_steps + [np.zeros(0, np.int64)]))
-        states = {name: np.full((len(all_steps), npad), np.nan) for name in model.recorded}
-        # nest.Run between reads (one Prepare/Cleanup): PyNN's run_until per chunk is ~100x slower
-        off_steps = int(round(offset / dt_ms))
-        sim.run_until(dt_ms)          # let PyNN finish its own set-up (first call)
-        done = 1
-        nest.Prepare()
-        for k, st in enumerate(all_steps):
-            target = st + off_steps + 1           # just after the spike step
-            if target > done:
-                nest.Run((target - done) * dt_ms)
-                done = target
-            got = conns.get(list(model.recorded))
-            for name in model.recorded:
-                states[name][k, :] = np.asarray(got[name])[order]
-        end_steps = int(round(end_ms / dt_ms))
-        if end_steps > done:
-            nest.Run((end_steps - done) * dt_ms)
-        nest.Cleanup()
-        for name in model.recorded:
-            spike_state[name] = [states[name][np.searchsorted(all_steps, s), k]
-                                 for k, s in enumerate(pre_steps)]
+        stored = [v for v in model.recorded if v != model.nest.event_state]
+        if stored:
+            spike_state = _read_state_at_spikes(nest, sim, conns, schedule, stored, order,
+                                                npad, offset, end_ms)
+        else:
+            progress_run(sim.run, end_ms, progress, dt_ms)
     final = conns.get("weight")
     w_final = (np.asarray(final, dtype=float)[order] / w_scale / to_pynn_w)[:n]
     ev = recorder.get("events")
@@ -157,6 +143,18 @@ def run_schedule(model, values, schedule, w0, threads=1, progress=False):
                      "applies post-spike potentiation lazily at the next pre spike); w_final "
                      "includes every event (flush spike)")
     else:
+        # the weight NEST transmitted at each presynaptic spike (events are stamped with the
+        # spike's time at the synapse); 0 where none was transmitted (stochastic release)
+        spike_state["efficacy"] = []
+        for k, steps in enumerate(schedule.steps("pre")):
+            sel = ev_src == k
+            idx = np.searchsorted(steps * dt_ms, ev_t[sel] - 1e-6)
+            eff = np.zeros(len(steps))
+            np.add.at(eff, idx, ev_w[sel])
+            spike_state["efficacy"].append(eff)
+        if model.nest.event_state:
+            spike_state[model.nest.event_state] = [
+                e / w0[k] for k, e in enumerate(spike_state["efficacy"])]
         for name in model.recorded:
             cols = []
             for k, steps in enumerate(schedule.steps("pre")):
@@ -164,10 +162,6 @@ def run_schedule(model, values, schedule, w0, threads=1, progress=False):
                 init = float(init) if isinstance(init, (int, float)) else np.nan
                 cols.append(hold(sample_t, steps * dt_ms, spike_state[name][k], init))
             signals[name] = np.column_stack(cols)
-        spike_state["efficacy"] = []
-        for k in range(n):
-            sel = ev_src == k
-            spike_state["efficacy"].append(ev_w[sel][np.argsort(ev_t[sel], kind="stable")])
         semantics = "state stored at the most recent presynaptic spike (step function)"
     versions = {"pyNN": pyNN.__version__, "nest": nest.__version__}
     sim.end()
@@ -175,3 +169,32 @@ def run_schedule(model, values, schedule, w0, threads=1, progress=False):
                      w_initial=w0, w_final=w_final, signal_times_ms=sample_t, signals=signals,
                      spike_state=spike_state, signal_semantics=semantics,
                      simulator_versions=versions)
+
+
+def _read_state_at_spikes(nest, sim, conns, schedule, names, order, npad, offset, end_ms):
+    """NEST's stored connection state ``names`` (e.g. u, x) right after every presynaptic spike:
+    the simulation advances from spike step to spike step (one Prepare/Cleanup; PyNN's
+    run_until per chunk is ~100x slower) to ``end_ms``.  Returns {name: per condition, the
+    values at its spikes}."""
+    dt_ms = schedule.dt_ms
+    pre_steps = schedule.steps("pre")
+    all_steps = np.unique(np.concatenate(pre_steps + [np.zeros(0, np.int64)]))
+    states = {name: np.full((len(all_steps), npad), np.nan) for name in names}
+    off_steps = int(round(offset / dt_ms))
+    sim.run_until(dt_ms)          # let PyNN finish its own set-up (first call)
+    done = 1
+    nest.Prepare()
+    for k, st in enumerate(all_steps):
+        target = st + off_steps + 1           # just after the spike step
+        if target > done:
+            nest.Run((target - done) * dt_ms)
+            done = target
+        got = conns.get(list(names))
+        for name in names:
+            states[name][k, :] = np.asarray(got[name])[order]
+    end_steps = int(round(end_ms / dt_ms))
+    if end_steps > done:
+        nest.Run((end_steps - done) * dt_ms)
+    nest.Cleanup()
+    return {name: [states[name][np.searchsorted(all_steps, s), k]
+                   for k, s in enumerate(pre_steps)] for name in names}

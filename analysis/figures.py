@@ -14,7 +14,7 @@ from plasticity.protocols import get_protocol
 
 from . import plots
 from .load import load_result
-from .metrics import backend_difference
+from .metrics import backend_difference, efficacy_difference
 
 
 def _clamp_thresholds(results):
@@ -83,7 +83,12 @@ def compare_files(files, out):
     paths = draw(kind, results, out, None, protocol,
                  annotate_backend_diff=same_model and len(results) > 1)
     lines = [f"wrote {', '.join(paths)}"]
-    if same_model and len(results) > 1:
+    stp = all("efficacies_pA" in c for r in results for c in r["conditions"])
+    if same_model and len(results) > 1 and stp:      # short-term plasticity: w never changes
+        d = efficacy_difference(results)
+        lines.append(f"largest difference of the per-spike efficacies: {d['max_abs_pA']:.3e} "
+                     f"pA, relative {d['max_rel']:.3e} (condition {d['worst_condition']})")
+    elif same_model and len(results) > 1:
         d = backend_difference(results)
         lines.append(f"largest difference: |ΔΔw| = {d['max_abs_dw_percent']:.3e} %, relative "
                      f"{d['max_rel_w_final']:.3e} (condition {d['worst_condition']})")

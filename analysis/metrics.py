@@ -96,6 +96,26 @@ def backend_difference(results: list[dict]) -> dict:
     return {"max_abs_dw_percent": max_dw, "max_rel_w_final": max_rel, "worst_condition": worst}
 
 
+def efficacy_difference(results: list[dict]) -> dict:
+    """Short-term plasticity results of one protocol on several backends: the largest
+    difference of the per-spike efficacies (pA), absolute and relative to the first result's,
+    over common conditions."""
+    ref = {c["label"]: np.asarray(c["efficacies_pA"], float) for c in results[0]["conditions"]}
+    max_abs, max_rel, worst = 0.0, 0.0, None
+    for other in results[1:]:
+        for c in other["conditions"]:
+            r = ref.get(c["label"])
+            e = np.asarray(c["efficacies_pA"], float)
+            if r is None or len(r) != len(e) or not len(e):
+                continue
+            d = np.abs(e - r)
+            rel = float(np.max(d / np.maximum(np.abs(r), 1e-300)))
+            if float(d.max()) > max_abs or rel > max_rel:
+                worst = c["label"]
+            max_abs, max_rel = max(max_abs, float(d.max())), max(max_rel, rel)
+    return {"max_abs_pA": max_abs, "max_rel": max_rel, "worst_condition": worst}
+
+
 def compare_points(result: dict, dataset: dict, point_label, select=None) -> dict:
     """NMSE / RMSE of a result against a dataset whose points are matched to conditions by
     label (``point_label(point['condition'])`` is the protocol's label for that point).

@@ -94,6 +94,12 @@ def unit_string(unit) -> str:
     return "1" if unit is None or get_dimensions(unit) is DIMENSIONLESS else str(unit)
 
 
+def with_unit(number: float, unit) -> str:
+    """A bound for a message: ``20 ms``, or the bare number where the unit is dimensionless."""
+    text = unit_string(unit)
+    return f"{number:g}" if text == "1" else f"{number:g} {text}"
+
+
 def magnitude(value, unit) -> float:
     """Value expressed as a float in ``unit`` (``unit`` None = dimensionless)."""
     if unit is None or get_dimensions(unit) is DIMENSIONLESS:
@@ -151,11 +157,11 @@ class Param:
         if self.low is not None and (number < self.low or (self.low_open and number == self.low)):
             rel = ">" if self.low_open else ">="
             raise PlasticityError(f"{model_name}: parameter '{self.name}' must be {rel} "
-                                  f"{self.low:g} {unit_string(self.unit)}, got {format_value(value)}")
+                                  f"{with_unit(self.low, self.unit)}, got {format_value(value)}")
         if self.high is not None and (number > self.high or (self.high_open and number == self.high)):
             rel = "<" if self.high_open else "<="
             raise PlasticityError(f"{model_name}: parameter '{self.name}' must be {rel} "
-                                  f"{self.high:g} {unit_string(self.unit)}, got {format_value(value)}")
+                                  f"{with_unit(self.high, self.unit)}, got {format_value(value)}")
         return number if self.unit is None else number * self.unit
 
 

@@ -14,6 +14,18 @@ import numpy as np
 from plasticity.models.core import PlasticityError
 
 DT_MS = 0.1
+# the longest run accepted: beyond it a typo (duration_ms = 1e12) would start a simulation of
+# days; STEPS_PER_S is measured here (Bi & Poo 1998, stdp_pair, brian2 runtime, 116 synapses,
+# 602 010 steps in 7.1-7.3 s, 2 cores), to tell the user what the refused run would cost
+MAX_STEPS = 1e9
+STEPS_PER_S = 83_000
+
+
+def _duration_text(seconds: float) -> str:
+    for unit, size in (("days", 86400.0), ("hours", 3600.0), ("minutes", 60.0)):
+        if seconds >= size:
+            return f"{seconds / size:.3g} {unit}"
+    return f"{seconds:.3g} s"
 
 
 @dataclass
@@ -42,6 +54,13 @@ class Schedule:
                 and self.duration_ms > 0):
             raise PlasticityError(f"{self.protocol}: duration_ms must be a positive number, got "
                                   f"{self.duration_ms!r}")
+        steps = self.duration_ms / self.dt_ms
+        if steps > MAX_STEPS:
+            raise PlasticityError(
+                f"{self.protocol}: duration_ms = {self.duration_ms:g} is {steps:.3g} steps of "
+                f"{self.dt_ms:g} ms, beyond the {MAX_STEPS:.0e} steps a run may take (at the "
+                f"{STEPS_PER_S:,} steps/s measured for Bi & Poo's 116 synapses on 2 cores it "
+                f"would take about {_duration_text(steps / STEPS_PER_S)})")
         self.reward = self._check_times(np.asarray(self.reward, dtype=float), "schedule",
                                         "reward")
         seen = set()
@@ -72,8 +91,8 @@ class Schedule:
         off = np.abs(steps * self.dt_ms - times)
         if off.size and off.max() > 1e-6:
             t = times[np.argmax(off)]
-            raise PlasticityError(f"{self.protocol}: {where}: {role} spike at {t!r} ms is not on "
-                                  f"the {self.dt_ms:g} ms simulation grid")
+            raise PlasticityError(f"{self.protocol}: {where}: {role} spike at {float(t):.10g} ms "
+                                  f"is not on the {self.dt_ms:g} ms simulation grid")
         steps = np.sort(steps.astype(np.int64))
         if np.any(np.diff(steps) == 0):
             dup = steps[np.flatnonzero(np.diff(steps) == 0)[0]] * self.dt_ms

@@ -315,3 +315,41 @@ def test_spike_trains_refuses_stochastic_options_for_other_models(schedule_file)
             "--set", "trials=10")
     assert r.returncode == 2 and r.stderr.strip().count("\n") == 0
     assert "option 'trials' applies to stochastic models" in r.stderr
+
+
+@pytest.mark.parametrize("schedule,expect", [
+    # a typo'd duration once started simulating 1e13 steps
+    ({"duration_ms": 1e12, "conditions": [{"label": "a", "pre": [10.0], "post": []}]},
+     "duration_ms = 1e+12 is 1e+13 steps of 0.1 ms, beyond the 1e+09 steps"),
+    # the off-grid time once printed as np.float64(10.05)
+    ({"duration_ms": 100.0, "conditions": [{"label": "a", "pre": [10.05], "post": []}]},
+     "pre spike at 10.05 ms is not on the 0.1 ms simulation grid")])
+def test_schedule_messages_read_plainly(schedule, expect, tmp_path):
+    sched = tmp_path / "s.json"
+    sched.write_text(json.dumps(schedule))
+    _bad(["run", "spike_trains", "--model", "stdp_pair", "--schedule", str(sched)], tmp_path,
+         expect)
+
+
+@pytest.mark.parametrize("setting,expect", [
+    ("A_plus=-1", "parameter 'A_plus' must be >= 0, got -1.0"),      # once ">= 0 1"
+    ("tau_plus=-100ms", "parameter 'tau_plus' must be > 0 ms, got -100.0 ms")])
+def test_bound_messages_have_no_stray_unit(setting, expect, tmp_path):
+    _bad(BASE + ["--set", setting], tmp_path, expect)
+
+
+def test_compare_short_term_plasticity_reports_efficacies(tmp_path):
+    """On Tsodyks–Markram files compare once printed a Δw line (w never changes there): it
+    reports the per-spike efficacies its figure compares."""
+    files = []
+    for b in ("brian2", "pynn.nest"):
+        files.append(str(tmp_path / f"tm_{b}.nix"))
+        r = cli("run", "tsodyks_markram_1998", "--model", "tsodyks_markram", "--backend", b,
+                "--out", files[-1], "--json")
+        assert r.returncode == 0, r.stderr[-800:]
+    r = cli("compare", *files, "--out", str(tmp_path / "f.png"))
+    assert r.returncode == 0, r.stderr
+    assert "largest difference of the per-spike efficacies:" in r.stdout
+    assert "ΔΔw" not in r.stdout
+    rel = float(r.stdout.split("relative ")[1].split()[0])
+    assert rel < 1e-9             # the backends agree (tests/test_parity.py: 1e-9)

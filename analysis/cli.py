@@ -8,12 +8,13 @@ import argparse
 import json
 import os
 import sys
+import textwrap
 from plasticity.analysis.figures import compare_files
 from plasticity.analysis.reproduce import reproduce
-from plasticity.models import MODELS
+from plasticity.models import MODELS, get_model
 from plasticity.models import spinnaker
 from plasticity.protocols.run.spinnaker_emulation import HARDWARE
-from plasticity.models.core import BACKENDS
+from plasticity.models.core import BACKENDS, format_value, unit_string, with_unit
 from plasticity.models.core import PlasticityError
 from plasticity.protocols import PROTOCOLS
 from plasticity.protocols.api import SPINNAKER_BACKEND, map_protocol, run_protocol
@@ -53,7 +54,8 @@ def cmd_list(args):
           f"virtual board; --hardware {spinnaker.FAMILY} emulates the chip's arithmetic on "
           "brian2)")
     print("\nModel x backend:")
-    print(f"  {'model':{width}s} " + " ".join(f"{b:12s}" for b in BACKENDS) + f" {spinnaker.MAPPING_BACKEND}")
+    header = ["model", *BACKENDS, spinnaker.MAPPING_BACKEND]
+    rows = []
     for m in MODELS.values():
         cells = []
         for b in BACKENDS:
@@ -65,8 +67,54 @@ def cmd_list(args):
                 cells.append(m.nest.synapse_model + (f" ({m.nest.note})" if m.nest.note else ""))
             else:
                 cells.append("yes")
-        print(f"  {m.name:{width}s} " + " ".join(f"{c:12s}" for c in cells) + " "
-              + spinnaker.support_cell(m))
+        rows.append([m.name, *cells, spinnaker.support_cell(m)])
+    print(_columns(header, rows))
+    return 0
+
+
+def _columns(header, rows, cap=48) -> str:
+    """Rows as aligned columns, each as wide as its widest cell (at most ``cap`` characters: a
+    longer cell wraps at spaces onto continuation lines, aligned in its column)."""
+    widths = [min(cap, max(len(str(r[k])) for r in [header, *rows])) for k in range(len(header))]
+
+    def lines(row):
+        parts = [textwrap.wrap(str(c), w) or [""] for c, w in zip(row, widths)]
+        for k in range(max(len(p) for p in parts)):
+            yield "  " + " ".join(f"{(p[k] if k < len(p) else ''):{w}s}"
+                                  for p, w in zip(parts, widths)).rstrip()
+    return "\n".join(line for row in [header, *rows] for line in lines(row))
+
+
+def cmd_show(args):
+    """``plasticity show MODEL``: every parameter with its unit, bounds and meaning, and its
+    value and source in each parameter set."""
+    model = get_model(args.model)
+    print(f"{model.name}: {model.title}")
+    print(f"  backends: {', '.join(model.supported_backends())}"
+          + (f"; NEST {model.nest.synapse_model}" if model.nest else "")
+          + f"; weight unit: {unit_string(model.weight_unit)}")
+    for name, ps in model.parameter_sets.items():
+        mark = " (default)" if name == model.default_set else ""
+        print(f"  set {name}{mark}: {ps.paper}"
+              + (f" [{ps.verification}]" if ps.verification else ""))
+    print("\nParameters:")
+    for p in model.params:
+        if p.choices is not None:
+            bounds = "one of " + ", ".join(p.choices)
+        else:
+            lo = None if p.low is None else ((">" if p.low_open else ">=") + " "
+                                              + with_unit(p.low, p.unit))
+            hi = None if p.high is None else (("<" if p.high_open else "<=") + " "
+                                               + with_unit(p.high, p.unit))
+            bounds = ", ".join(b for b in (lo, hi) if b) or "any value"
+        unit = "mode" if p.choices is not None else unit_string(
+            model.weight_unit if p.weight else p.unit)
+        print(f"  {p.name} [{unit}] ({bounds}): {p.doc}")
+        for name, ps in model.parameter_sets.items():
+            v = ps.values.get(p.name)
+            if v is None:
+                continue
+            print(f"      {name}: {format_value(v.value)}  — {v.source}")
     return 0
 
 
@@ -148,6 +196,9 @@ def build_parser():
     sub = p.add_subparsers(dest="cmd", parser_class=_Parser)
     sub.required = True
     sub.add_parser("list", help="models, parameter sets, protocols, backends")
+    sh = sub.add_parser("show", help="a model's parameters: unit, bounds, value and source in "
+                                     "each parameter set")
+    sh.add_argument("model")
     r = sub.add_parser("run", help="run a protocol")
     r.add_argument("protocol")
     r.add_argument("--model", required=True)
@@ -190,7 +241,7 @@ def build_parser():
 def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
-        handler = {"list": cmd_list, "run": cmd_run, "compare": cmd_compare,
+        handler = {"list": cmd_list, "show": cmd_show, "run": cmd_run, "compare": cmd_compare,
                    "reproduce": cmd_reproduce}[args.cmd]
         return handler(args)
     except PlasticityError as err:

@@ -353,3 +353,35 @@ def test_compare_short_term_plasticity_reports_efficacies(tmp_path):
     assert "ΔΔw" not in r.stdout
     rel = float(r.stdout.split("relative ")[1].split()[0])
     assert rel < 1e-9             # the backends agree (tests/test_parity.py: 1e-9)
+
+
+def test_show_prints_every_parameter_with_unit_bounds_values_and_sources():
+    from plasticity.models import get_model
+    from plasticity.models.core import format_value
+    r = cli("show", "stdp_triplet")
+    assert r.returncode == 0, r.stderr
+    model = get_model("stdp_triplet")
+    for p in model.params:
+        assert f"  {p.name} [" in r.stdout, p.name
+    assert "  tau_plus [ms] (> 0 ms):" in r.stdout
+    for set_name, ps in model.parameter_sets.items():
+        for name, v in ps.values.items():        # each set's value with its source
+            assert f"      {set_name}: {format_value(v.value)}  — {v.source}" in r.stdout
+    bad = cli("show", "no_such_model")
+    assert bad.returncode == 2 and "unknown model 'no_such_model'" in bad.stderr
+
+
+def test_list_columns_line_up():
+    """The model x backend table: every cell starts at its column's position, long cells wrap
+    within their column (it once shifted every later column)."""
+    r = cli("list")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.split("Model x backend:\n")[1].splitlines()
+    header = lines[0]
+    starts = [header.index(h) for h in ("brian2", "pynn.brian2", "pynn.nest", "pynn.spinnaker")]
+    for line in lines[1:]:
+        for s in starts:                # a column boundary: a space before each column
+            assert len(line) <= s or line[s - 1] == " ", line
+    row = next(ln for ln in lines if ln.split()[:1] == ["stdp_pair"])
+    assert row[starts[2]:].startswith("stdp_synapse")
+    assert row[starts[3]:].startswith("SpikePairRule+Additive")

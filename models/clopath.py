@@ -258,6 +258,8 @@ NEST = NestMapping(
         ("w_max", "Wmax"),
     ),
     note=f"with {NEST_NEURON}",
+    neuron=NEST_NEURON,
+    neuron_params=nest_cell_params,
 )
 
 

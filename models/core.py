@@ -366,6 +366,12 @@ class NestMapping:
     # integer NEST connection state that pyNN passes as a float (NEST refuses it): set after
     # connecting, {NEST name: our parameter}
     integer_state: dict = field(default_factory=dict)
+    # a rule that needs its own NEST neuron model (clopath): its name and values -> its params
+    neuron: str = ""
+    neuron_params: Callable[[dict], dict] | None = None
+    # NEST parameters common to all connections of the synapse model (a "_hom" model, the
+    # dopamine synapse): set per model (CopyModel / SetDefaults), not per connection
+    common: tuple = ()
     # a recorded variable NEST does not store (e.g. the quanta released by a spike): per
     # presynaptic spike it is the weight NEST transmitted (weight_recorder) over w, 0 if none
     event_state: str = ""

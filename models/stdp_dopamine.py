@@ -207,6 +207,8 @@ NEST = NestMapping(
     ),
     post_cell_params=("tau_minus",),
     volume_transmitter=True,
+    # stdp_dopamine_synapse's common properties (weight, c and n are per connection)
+    common=("A_plus", "A_minus", "tau_plus", "tau_c", "tau_n", "b", "Wmin", "Wmax"),
     note="needs a volume_transmitter (the runner feeds it the schedule's reward spikes)",
 )
 

@@ -109,6 +109,7 @@ NEST = NestMapping(
     ),
     post_cell_params=("tau_minus",),
     flush_gap=stdp_pair.flush_gap,
+    common=("tau_plus", "lambda", "alpha", "mu"),      # stdp_pl_synapse_hom's common properties
 )
 
 MODEL = Model(

@@ -10,6 +10,7 @@ import os
 import sys
 import textwrap
 from plasticity.analysis.figures import compare_files
+from plasticity.analysis.console import route_logs
 from plasticity.analysis.reproduce import reproduce
 from plasticity.models import MODELS, get_model
 from plasticity.models import spinnaker
@@ -193,13 +194,17 @@ def cmd_reproduce(args):
 
 def build_parser():
     p = _Parser(prog="plasticity", description="Synaptic plasticity model collection")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--verbose", action="store_true",
+                        help="also show the simulators' messages (Brian2, PyNN, NEST) on the "
+                             "console; they always go to the log file it names")
     sub = p.add_subparsers(dest="cmd", parser_class=_Parser)
     sub.required = True
-    sub.add_parser("list", help="models, parameter sets, protocols, backends")
-    sh = sub.add_parser("show", help="a model's parameters: unit, bounds, value and source in "
-                                     "each parameter set")
+    sub.add_parser("list", parents=[common], help="models, parameter sets, protocols, backends")
+    sh = sub.add_parser("show", parents=[common], help="a model's parameters: unit, bounds, "
+                                                      "value and source in each parameter set")
     sh.add_argument("model")
-    r = sub.add_parser("run", help="run a protocol")
+    r = sub.add_parser("run", parents=[common], help="run a protocol")
     r.add_argument("protocol")
     r.add_argument("--model", required=True)
     r.add_argument("--params", default=None, help="parameter set name")
@@ -221,10 +226,11 @@ def build_parser():
                         "$PLASTICITY_CACHE_DIR)")
     r.add_argument("--out", default=None, help="output NIX file")
     r.add_argument("--json", action="store_true", help="print one JSON object on stdout")
-    c = sub.add_parser("compare", help="plot NIX results together")
+    c = sub.add_parser("compare", parents=[common], help="plot NIX results together")
     c.add_argument("files", nargs="+")
     c.add_argument("--out", required=True, help="figure file (.png or .svg)")
-    rp = sub.add_parser("reproduce", help="run every protocol x model x set x backend")
+    rp = sub.add_parser("reproduce", parents=[common],
+                        help="run every protocol x model x set x backend")
     rp.add_argument("--backend", action="append", help="restrict to these backends")
     rp.add_argument("--out", default="results")
     rp.add_argument("--resume", action="store_true",
@@ -240,6 +246,16 @@ def build_parser():
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    if getattr(args, "verbose", False):
+        os.environ["PLASTICITY_VERBOSE"] = "1"      # (reproduce's worker processes too)
+    try:
+        log = route_logs()
+    except OSError as err:          # no writable cache folder: the console keeps them
+        log = None
+        sys.stderr.write(f"plasticity: note: no log file ({err.strerror}); simulator messages "
+                         "go to the console\n")
+    if log and os.environ.get("PLASTICITY_VERBOSE"):
+        sys.stderr.write(f"plasticity: simulator messages also go to {log}\n")
     try:
         handler = {"list": cmd_list, "show": cmd_show, "run": cmd_run, "compare": cmd_compare,
                    "reproduce": cmd_reproduce}[args.cmd]

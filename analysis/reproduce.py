@@ -17,6 +17,7 @@ from plasticity.protocols.api import check_protocol_device, run_protocol, run_pr
 from plasticity.protocols.run.brian2 import cache_dir, check_device_name
 from plasticity.protocols.run.spinnaker_map import available, mapping_table
 
+from .console import route_logs
 from .report import write_report
 
 # What ``reproduce`` runs: (protocol, model, parameter sets, backends).  Several sets on brian2
@@ -139,6 +140,7 @@ def _job_order(jobs, known):
 
 def _run_job(job, paths, device, conn):
     """One reproduce job in its own process: sends (wall seconds, None) or (None, message)."""
+    route_logs()          # (a spawned process starts with Brian2's console defaults)
     pname, mname, sets, backend, overrides = job
     try:
         t0 = time.perf_counter()

@@ -385,3 +385,29 @@ def test_list_columns_line_up():
     row = next(ln for ln in lines if ln.split()[:1] == ["stdp_pair"])
     assert row[starts[2]:].startswith("stdp_synapse")
     assert row[starts[3]:].startswith("SpikePairRule+Additive")
+
+
+QUIET_ENV = {k: v for k, v in ENV.items() if k != "PYTHONWARNINGS"}    # as a user's shell
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_stderr_carries_only_the_package_lines(backend, tmp_path):
+    """Brian2's INFO/WARNING records and PyNN/NEST warnings (nest-config, deprecations) go to
+    the log file, not the console: a --json run writes nothing on stderr, a plain run only the
+    progress bar; --verbose shows them and names the log file."""
+    args = [sys.executable, "-m", "plasticity.analysis.cli", "run", "tsodyks_markram_1998",
+            "--model", "tsodyks_markram", "--backend", backend]
+    env = dict(QUIET_ENV, PLASTICITY_CACHE_DIR=str(tmp_path))
+    js = subprocess.run(args + ["--json"], capture_output=True, text=True, env=env, timeout=600)
+    assert js.returncode == 0 and js.stderr == "", js.stderr[-1500:]
+    plain = subprocess.run(args, capture_output=True, text=True, env=env, timeout=600)
+    assert plain.returncode == 0
+    assert not [ln for ln in plain.stderr.replace("\r", "\n").splitlines()
+                if ln.strip() and not ln.lstrip().startswith("simulating")], plain.stderr[-1500:]
+    log = tmp_path / "logs" / "plasticity.log"
+    verbose = subprocess.run(args + ["--json", "--verbose"], capture_output=True, text=True,
+                             env=env, timeout=600)
+    assert verbose.returncode == 0
+    assert f"simulator messages also go to {log}" in verbose.stderr
+    if backend != "brian2":               # PyNN warns about every run (weights, nest-config)
+        assert "UserWarning" in verbose.stderr and "UserWarning" in log.read_text()

@@ -1,0 +1,40 @@
+"""What reaches the console: this package's own lines.  Brian2's INFO and WARNING records,
+PyNN's and NEST's warnings (deprecations, ``nest-config``) go to a log file instead; with
+``--verbose`` (``PLASTICITY_VERBOSE=1``) they are shown too and the log file is named."""
+from __future__ import annotations
+
+import logging
+import os
+
+from plasticity.protocols.run.brian2 import cache_dir
+
+
+def log_path() -> str:
+    return os.path.join(cache_dir(), "logs", "plasticity.log")
+
+
+def route_logs(verbose: bool | None = None) -> str:
+    """Send the simulators' log records and Python warnings to :func:`log_path` (appended),
+    and keep them off the console unless ``verbose`` (default: ``PLASTICITY_VERBOSE``).
+    Returns the log file's path."""
+    from brian2.utils.logger import BrianLogger
+    if verbose is None:
+        verbose = os.environ.get("PLASTICITY_VERBOSE", "") not in ("", "0")
+    path = log_path()
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    handler = logging.FileHandler(path, mode="a")
+    handler.setLevel(logging.INFO)
+    handler.setFormatter(logging.Formatter(
+        f"%(asctime)s [{os.getpid()}] %(levelname)s %(name)s: %(message)s"))
+    logging.captureWarnings(True)                 # warnings -> the 'py.warnings' logger
+    for name in ("brian2", "py.warnings", "pyNN"):
+        logger = logging.getLogger(name)
+        if not any(getattr(h, "baseFilename", None) == handler.baseFilename
+                   for h in logger.handlers):
+            logger.addHandler(handler)
+    if verbose:
+        BrianLogger.log_level_info()
+    else:
+        BrianLogger.log_level_error()             # the console: errors only
+        logging.getLogger("pyNN").propagate = False
+    return path

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import functools
 
-from .core import Param, PlasticityError, to_pynn
+from .core import Param, PlasticityError, parse_quantity, to_pynn
 from . import get_model
 
 IMPOSED, PLASTIC = "imposed", "plastic"
@@ -40,8 +40,12 @@ def _backend_name(sim) -> str:
 def synapse_type(model_name: str, sim, params: str | None = None, **overrides):
     """An instance of this package's PyNN synapse type for ``model_name`` on backend ``sim``.
 
-    ``params`` names a parameter set; ``overrides`` accept units (``tau_plus="10ms"``) or
-    Brian2 quantities.  Values are validated by the model before anything is built.
+    ``params`` names a parameter set; ``overrides`` are written as a PyNN user writes them:
+    plain numbers in PyNN's units (ms, nA or µS, mV, Hz), unit strings (``tau_plus="10ms"``)
+    or Brian2 quantities; ``weight`` is the initial weight (``w_init``) and ``delay`` the
+    synaptic delay (ms), as in every PyNN synapse type.  A weight in µS (a conductance-based
+    cell) is accepted for a model whose weight is a current: PyNN passes the number, and the
+    cell reads it as µS.  Values are validated by the model before anything is built.
     """
     model = get_model(model_name)
     backend = _backend_name(sim)
@@ -50,10 +54,60 @@ def synapse_type(model_name: str, sim, params: str | None = None, **overrides):
         raise PlasticityError(f"model '{model_name}' has no PyNN synapse type of its own: it "
                               f"needs {model.needs_neuron or 'a NEST model'}, and its protocols "
                               "build the network (plasticity.protocols.run)")
-    values = model.resolve(params, overrides)
+    overrides = dict(overrides)
+    delay = overrides.pop("delay", None)
+    if "weight" in overrides:
+        if "w_init" in overrides:
+            raise PlasticityError(f"{model_name}: give the initial weight as weight or w_init, "
+                                  "not both")
+        overrides["w_init"] = overrides.pop("weight")
+    values = model.resolve(params, {k: _from_pynn(model, k, v) for k, v in overrides.items()})
     cls = brian2_synapse_class(model_name) if backend == "pynn.brian2" else \
         nest_synapse_class(model_name)
-    return cls(**pynn_kwargs(model, values, backend))
+    kwargs = pynn_kwargs(model, values, backend)
+    if delay is not None:
+        kwargs["delay"] = _delay_ms(model_name, delay)
+    return cls(**kwargs)
+
+
+def _from_pynn(model, name, value):
+    """A value as PyNN users write it -> what the model's validation takes: a plain number in
+    PyNN's unit of the parameter's dimension; a conductance for a current weight -> the same
+    PyNN number (µS read as nA); anything else unchanged."""
+    import brian2
+    if name not in model.param_names:
+        return value                    # (resolve names the unknown parameter)
+    p = model.param(name)
+    unit = model.weight_unit if p.weight else p.unit
+    if p.choices is not None or unit is None:
+        return value
+    if isinstance(value, str):
+        try:
+            value = brian2.Quantity(parse_quantity(value, f"parameter '{name}'"))
+        except PlasticityError:
+            return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value * _pynn_unit(unit)
+    if p.weight and isinstance(value, brian2.Quantity) and \
+            brian2.get_dimensions(value) is brian2.get_dimensions(brian2.uS) and \
+            brian2.get_dimensions(unit) is brian2.get_dimensions(brian2.nA):
+        return float(value / brian2.uS) * brian2.nA
+    return value
+
+
+def _delay_ms(model_name, delay) -> float:
+    import brian2
+    q = parse_quantity(delay, "delay") if isinstance(delay, str) else delay
+    if isinstance(q, (int, float)) and not isinstance(q, bool):
+        ms = float(q)
+    elif isinstance(q, brian2.Quantity) and brian2.get_dimensions(q) is \
+            brian2.get_dimensions(brian2.ms):
+        ms = float(q / brian2.ms)
+    else:
+        raise PlasticityError(f"{model_name}: delay must be a time (ms), got {delay!r}")
+    if not ms >= 0 or ms != ms or ms == float("inf"):
+        raise PlasticityError(f"{model_name}: delay must be >= 0 ms, got {delay!r}")
+    return ms
 
 
 def pynn_kwargs(model, values: dict, backend: str) -> dict:

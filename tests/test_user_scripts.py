@@ -54,3 +54,37 @@ def test_connect_later_equals_connect_at_creation():
     wb = np.asarray(b.w[:])[np.lexsort((b.i[:], b.j[:]))]
     assert sa.num_spikes == sb.num_spikes
     np.testing.assert_array_equal(wa, wb)
+
+
+@pytest.mark.parametrize("backend", ["pynn.nest", "pynn.brian2"])
+def test_synapse_type_takes_what_pynn_users_write(backend):
+    """Plain floats in PyNN's units, weight= and delay= as in every PyNN synapse type, and a
+    Tsodyks–Markram weight in µS on a conductance-based cell (once only '0.01nA' worked)."""
+    import importlib
+    from plasticity.models import synapse_type
+    from plasticity.models.core import PlasticityError
+    sim = importlib.import_module("pyNN." + backend.split(".")[1])
+    sim.setup(timestep=0.1, min_delay=0.1)
+    floats = synapse_type("stdp_pair", sim, tau_plus=16.8, A_plus=0.01, weight=0.004,
+                          delay=1.5)
+    strings = synapse_type("stdp_pair", sim, tau_plus="16.8 ms", A_plus="0.01",
+                           w_init="0.004", delay="1.5ms")
+    for name in ("tau_plus", "A_plus", "weight", "delay"):
+        assert floats.parameter_space[name].base_value == \
+            strings.parameter_space[name].base_value, name
+    assert floats.parameter_space["tau_plus"].base_value == 16.8
+    assert floats.parameter_space["delay"].base_value == 1.5
+    tm = [synapse_type("tsodyks_markram", sim, weight=w, tau_rec=500.0)
+          for w in (0.01, "0.01uS", "0.01 nA")]
+    assert [t.parameter_space["weight"].base_value for t in tm] == [0.01] * 3
+    pre = sim.Population(2, sim.SpikeSourceArray(spike_times=[[5.0, 25.0]] * 2))
+    post = sim.Population(2, sim.IF_cond_exp())
+    proj = sim.Projection(pre, post, sim.OneToOneConnector(), tm[1],
+                          receptor_type="excitatory")
+    assert proj.get("weight", format="array")[0, 0] == pytest.approx(0.01)
+    assert proj.get("delay", format="array")[0, 0] == pytest.approx(0.1)
+    with pytest.raises(PlasticityError, match="weight or w_init, not both"):
+        synapse_type("stdp_pair", sim, weight=0.004, w_init=0.004)
+    with pytest.raises(PlasticityError, match="delay must be a time"):
+        synapse_type("stdp_pair", sim, delay="1 mV")
+    sim.end()

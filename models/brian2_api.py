@@ -13,6 +13,7 @@ Every ``connect`` call sets the model's parameters (per-synapse constants), its 
 from __future__ import annotations
 
 import brian2 as b2
+import numpy as np
 from brian2.devices.device import RuntimeDevice, get_device
 
 from .core import PlasticityError
@@ -76,6 +77,38 @@ def plastic_synapses(model, source, target, transmit="", shared=None, namespace=
     syn._plasticity_shared = shared is not None
     syn._plasticity_post_first = True
     return syn
+
+
+def connect_reward(syn, reward_times, readout_times=(), name=None):
+    """A neuromodulated rule (``stdp_dopamine``) from a plain Brian2 script: reward (dopamine)
+    spikes at ``reward_times`` reach every synapse of ``syn`` (made by :func:`make_synapses`
+    and connected).  The rule stores w, c and n only at events; ``readout_times`` add ticks
+    that bring them up to that time, so a ``StateMonitor(syn, "w", when="end")`` is exact at
+    those steps (and w at the end of the run is exact if the last tick is there).  Returns the
+    reward pathway (a ``brian2.Synapses`` that contains its spike source): keep it in a
+    variable (Brian2's ``run`` collects it) or add it to your Network.
+
+        S = make_synapses("stdp_dopamine", pre, post, connect=True)
+        reward = connect_reward(S, [1.0] * second, readout_times=[5.0] * second)
+    """
+    model = getattr(syn, "_plasticity_model", None)
+    if model is None:
+        raise PlasticityError("connect_reward: the synapses must come from make_synapses")
+    code = model.brian2.render_modulator(w="w", wunit=weight_unit_name(model))
+    if code is None:
+        raise PlasticityError(f"connect_reward: model '{model.name}' has no reward input")
+    reward = np.atleast_1d(np.asarray(b2.Quantity(reward_times) / b2.second, float))
+    ticks = np.atleast_1d(np.asarray(b2.Quantity(readout_times) / b2.second, float))
+    dt = float(syn.clock.dt / b2.second)
+    idx = np.concatenate([np.zeros(len(reward), int), np.ones(len(ticks), int)])
+    steps = np.round(np.concatenate([reward, ticks]) / dt)
+    name = name or f"{syn.name}_reward"
+    gen = b2.SpikeGeneratorGroup(2, idx, steps * dt * b2.second, dt=syn.clock.dt,
+                                 name=f"{name}_spikes")
+    pathway = b2.Synapses(gen, syn, on_pre=code, dt=syn.clock.dt, name=name)
+    pathway.connect()
+    pathway.contained_objects.append(gen)
+    return pathway
 
 
 def weight_unit_name(model) -> str:

@@ -88,3 +88,34 @@ def test_synapse_type_takes_what_pynn_users_write(backend):
     with pytest.raises(PlasticityError, match="delay must be a time"):
         synapse_type("stdp_pair", sim, delay="1 mV")
     sim.end()
+
+
+def test_reward_from_a_plain_brian2_script_equals_the_package_runner():
+    """stdp_dopamine from plain Brian2: connect_reward delivers the dopamine spike and a
+    read-out tick; w equals the package's own runner on the same spike times (the runner's
+    times are 1 ms later: OFFSET_MS; with b = 0 a common shift changes nothing), and a monitor
+    at the tick's step reads the exact weight."""
+    from plasticity.models import connect_reward, get_model
+    from plasticity.protocols import run as runners
+    from plasticity.protocols.schedule import Condition, Schedule
+    model = get_model("stdp_dopamine")
+    values = model.resolve("nest_defaults")
+    assert float(values["b"] / b2.Hz) == 0.0
+    sched = Schedule("reward", 3000.0, [Condition("pair", np.array([10.0]), np.array([20.0]))],
+                     reward=np.array([1010.0])).validate()
+    expected = runners.run(model, "nest_defaults", values, sched, "brian2").w_final[0]
+    b2.start_scope()
+    b2.prefs.codegen.target = "numpy"
+    off = runners.OFFSET_MS
+    pre = b2.SpikeGeneratorGroup(1, [0], [10.0 + off] * b2.ms)
+    post = b2.SpikeGeneratorGroup(1, [0], [20.0 + off] * b2.ms)
+    S = make_synapses("stdp_dopamine", pre, post, params="nest_defaults", connect=True)
+    reward = connect_reward(S, [1010.0 + off] * b2.ms,                    # noqa: F841
+                            readout_times=[3000.0 + off] * b2.ms)
+    mon = b2.StateMonitor(S, "w", record=0, when="end", dt=0.1 * b2.ms)
+    b2.run(3000.0 * b2.ms + 2 * off * b2.ms)
+    assert float(S.w[0]) == pytest.approx(expected, rel=1e-12)
+    assert float(S.w[0]) != float(values["w_init"])          # the reward changed it
+    k = int(round((3000.0 + off) / 0.1))
+    assert float(mon.w[0][k]) == pytest.approx(expected, rel=1e-12)   # exact at the tick
+    assert float(mon.w[0][k - 1]) == float(values["w_init"])          # stored only at events

@@ -37,7 +37,13 @@ def _backend_name(sim) -> str:
                           "pyNN.brian2)")
 
 
-def synapse_type(model_name: str, sim, params: str | None = None, **overrides):
+DELAY_SEMANTICS = ("dendritic", "axonal")
+# a shared (scalar) constant that marks the Synapses of a dendritic-delay synapse type
+_DENDRITIC_MARK = "plasticity_dendritic_delays"
+
+
+def synapse_type(model_name: str, sim, params: str | None = None,
+                 delay_semantics: str = "dendritic", **overrides):
     """An instance of this package's PyNN synapse type for ``model_name`` on backend ``sim``.
 
     ``params`` names a parameter set; ``overrides`` are written as a PyNN user writes them:
@@ -46,6 +52,15 @@ def synapse_type(model_name: str, sim, params: str | None = None, **overrides):
     synaptic delay (ms), as in every PyNN synapse type.  A weight in µS (a conductance-based
     cell) is accepted for a model whose weight is a current: PyNN passes the number, and the
     cell reads it as µS.  Values are validated by the model before anything is built.
+
+    ``delay_semantics``: where the synaptic delay d lies, the same on both backends.
+    ``dendritic`` (default; PyNN's own default, NEST's only kind): the rule pairs a pre spike
+    at its emission time with post spikes d later than they happen (Δt = t_post + d - t_pre),
+    and transmission arrives at t_pre + d.  pyNN.nest does this natively; on pyNN.brian2 the
+    rule's post pathway is delayed by 2 d (its pre pathway, and transmission, by d), which is
+    the same pairing and the same arrival.  ``axonal`` (pyNN.brian2 only; NEST has no axonal
+    delay for these rules): the rule sees the pre spike d after its emission and the post
+    spike when it happens (Δt = t_post - t_pre - d).
     """
     model = get_model(model_name)
     backend = _backend_name(sim)
@@ -61,13 +76,51 @@ def synapse_type(model_name: str, sim, params: str | None = None, **overrides):
             raise PlasticityError(f"{model_name}: give the initial weight as weight or w_init, "
                                   "not both")
         overrides["w_init"] = overrides.pop("weight")
+    if delay_semantics not in DELAY_SEMANTICS:
+        raise PlasticityError(f"{model_name}: delay_semantics must be one of "
+                              f"{', '.join(DELAY_SEMANTICS)}, got {delay_semantics!r}")
+    if backend == "pynn.nest" and delay_semantics == "axonal":
+        raise PlasticityError(f"{model_name}: NEST's delays are dendritic; delay_semantics="
+                              "'axonal' exists on pyNN.brian2 only (use 'dendritic', the "
+                              "default, for the same pairing on both backends)")
     values = model.resolve(params, {k: _from_pynn(model, k, v) for k, v in overrides.items()})
     cls = brian2_synapse_class(model_name) if backend == "pynn.brian2" else \
         nest_synapse_class(model_name)
     kwargs = pynn_kwargs(model, values, backend)
     if delay is not None:
         kwargs["delay"] = _delay_ms(model_name, delay)
-    return cls(**kwargs)
+    syn = cls(**kwargs)
+    if backend == "pynn.brian2" and delay_semantics == "dendritic" and syn.post:
+        # (read when the Projection is built)
+        syn.eqs = syn.eqs + f"\n{_DENDRITIC_MARK} : 1 (constant, shared)\n"
+        _install_dendritic_delays(sim)
+    return syn
+
+
+def _install_dendritic_delays(sim):
+    """pyNN.brian2: before every run, the post pathway of each Synapses marked dendritic gets
+    twice its pre pathway's delay (see ``synapse_type``'s ``delay_semantics``).  One Brian2
+    object per PyNN network, run first in the network's schedule."""
+    import brian2
+    from brian2.synapses.synapses import SynapticPathway
+    network = sim.simulator.state.network
+    if any(getattr(o, "_plasticity_dendritic_delays", False) for o in network.objects):
+        return
+
+    class DendriticDelays(brian2.BrianObject):
+        _plasticity_dendritic_delays = True
+
+        def before_run(self, run_namespace):
+            for obj in network.objects:
+                if not isinstance(obj, brian2.Synapses) or not len(obj):
+                    continue
+                paths = {p.objname: p for p in obj.contained_objects
+                         if isinstance(p, SynapticPathway)}
+                if "post" in paths and _DENDRITIC_MARK in obj.variables:
+                    paths["post"].delay = 2 * paths["pre"].delay[:]
+            super().before_run(run_namespace)
+
+    network.add(DendriticDelays(when="start", order=-10**6, name="plasticity_dendritic_delays"))
 
 
 def _from_pynn(model, name, value):

@@ -248,13 +248,8 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     if getattr(args, "verbose", False):
         os.environ["PLASTICITY_VERBOSE"] = "1"      # (reproduce's worker processes too)
-    try:
-        log = route_logs()
-    except OSError as err:          # no writable cache folder: the console keeps them
-        log = None
-        sys.stderr.write(f"plasticity: note: no log file ({err.strerror}); simulator messages "
-                         "go to the console\n")
-    if log and os.environ.get("PLASTICITY_VERBOSE"):
+    log = route_logs()
+    if os.environ.get("PLASTICITY_VERBOSE"):
         sys.stderr.write(f"plasticity: simulator messages also go to {log}\n")
     try:
         handler = {"list": cmd_list, "show": cmd_show, "run": cmd_run, "compare": cmd_compare,

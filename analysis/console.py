@@ -13,6 +13,25 @@ def log_path() -> str:
     return os.path.join(cache_dir(), "logs", "plasticity.log")
 
 
+class _LazyFileHandler(logging.FileHandler):
+    """Appends to ``path``, creating its folder and the file only when a record comes (a run
+    with nothing to log leaves nothing behind)."""
+
+    def __init__(self, path):
+        super().__init__(path, mode="a", delay=True)
+
+    def emit(self, record):
+        try:
+            if self.stream is None:
+                os.makedirs(os.path.dirname(self.baseFilename), exist_ok=True)
+        except OSError:
+            return                   # no writable cache folder: the record is dropped
+        super().emit(record)
+
+    def handleError(self, record):   # never a logging traceback on the user's console
+        pass
+
+
 def route_logs(verbose: bool | None = None) -> str:
     """Send the simulators' log records and Python warnings to :func:`log_path` (appended),
     and keep them off the console unless ``verbose`` (default: ``PLASTICITY_VERBOSE``).
@@ -21,8 +40,7 @@ def route_logs(verbose: bool | None = None) -> str:
     if verbose is None:
         verbose = os.environ.get("PLASTICITY_VERBOSE", "") not in ("", "0")
     path = log_path()
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    handler = logging.FileHandler(path, mode="a")
+    handler = _LazyFileHandler(path)
     handler.setLevel(logging.INFO)
     handler.setFormatter(logging.Formatter(
         f"%(asctime)s [{os.getpid()}] %(levelname)s %(name)s: %(message)s"))

@@ -41,9 +41,7 @@ def make_synapses(model_name, source, target, params=None, transmit="", connect=
     instead of ``S.tau_plus``).  Default: per-synapse constants."""
     model = get_model(model_name)
     if model.needs_neuron:
-        raise PlasticityError(f"model '{model_name}' needs its own neuron, {model.needs_neuron}: "
-                              "run it through its protocols (plasticity.protocols.run.clopath "
-                              "builds the network)")
+        return _onto_own_neuron(model, source, target, params, transmit, connect, overrides)
     values = model.resolve(params, overrides)
     constants = None
     if shared:
@@ -53,6 +51,42 @@ def make_synapses(model_name, source, target, params=None, transmit="", connect=
     syn._plasticity_model = model
     syn._plasticity_values = values
     if connect is not None:        # (PlasticSynapses.connect initialises the new synapses)
+        syn.connect(**connect) if isinstance(connect, dict) else syn.connect(connect)
+    return syn
+
+
+def make_neuron(model_name, n, params=None, dt=None, **overrides):
+    """The neuron a rule with its own neuron needs (``clopath``: the AdEx neuron with its
+    u_bar filters, spike clamp and delay line), ``n`` cells at rest, a ``brian2.NeuronGroup``
+    whose namespace holds the parameter set ``params`` with ``overrides``; ``dt``: the
+    group's time step (default Brian2's ``defaultclock.dt``).  Connect inputs to it (e.g.
+    ``on_pre="v_post += 2*mV"``) and the rule with :func:`make_synapses`."""
+    model = get_model(model_name)
+    if model.brian2_neuron is None:
+        raise PlasticityError(f"model '{model_name}' needs no neuron of its own: its synapses "
+                              "(make_synapses) go onto any NeuronGroup")
+    values = model.resolve(params, overrides)
+    neuron, _, _ = model.brian2_neuron(values, n, dt if dt is not None else b2.defaultclock.dt)
+    neuron._plasticity_values = values
+    return neuron
+
+
+def _onto_own_neuron(model, source, target, params, transmit, connect, overrides):
+    """make_synapses for a rule that reads its neuron's state: ``target`` from make_neuron,
+    whose parameters the synapses share."""
+    if getattr(target, "_plasticity_values", None) is None or \
+            getattr(target, "_plasticity_delayed", None) is None:
+        raise PlasticityError(f"model '{model.name}' needs its own neuron, {model.needs_neuron}: "
+                              f"make the target with make_neuron('{model.name}', n)")
+    if params is not None or overrides or transmit:
+        raise PlasticityError(f"{model.name}: the synapses share their neuron's parameters and "
+                              "deliver w (mV) to it: give params and overrides to make_neuron, "
+                              "and no transmit")
+    syn = model.brian2_synapses(source, target, target.clock.dt,
+                                synapses_class=PlasticSynapses)
+    syn._plasticity_model = model
+    syn._plasticity_values = target._plasticity_values
+    if connect is not None:
         syn.connect(**connect) if isinstance(connect, dict) else syn.connect(connect)
     return syn
 
@@ -135,7 +169,16 @@ def initialise(syn, model, values, start=None):
     for k, v in model.brian2.initial.items():
         getattr(syn, k)[new] = v
     syn.w[new] = values["w_init"]
-    model.brian2.finalize(syn)
+    _after_connect(syn, model)
+
+
+def _after_connect(syn, model):
+    """What a model does once its synapses exist (pathway delays, order, per-step code)."""
+    hook = getattr(syn, "_plasticity_after_connect", None)
+    if hook is not None:
+        hook(syn)
+    else:
+        model.brian2.finalize(syn)
 
 
 def set_parameters(syn, model_name, values):
@@ -150,4 +193,4 @@ def set_parameters(syn, model_name, values):
     for k, v in model.brian2.initial.items():
         setattr(syn, k, v)
     syn.w = values["w_init"]
-    model.brian2.finalize(syn)
+    _after_connect(syn, model)

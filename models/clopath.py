@@ -226,6 +226,59 @@ NAMESPACE_PARAMS = ("C_m", "g_L", "E_L", "V_T_rest", "V_T_max", "Delta_T", "tau_
                     "theta_plus", "tau_x", "u_ref_squared", "w_min", "w_max")
 
 
+def brian2_neuron(values, n, dt, name=None):
+    """The Brian2 AdEx neuron with its u_bar filters, spike clamp and delay line: ``n`` cells
+    at rest (E_L; V_T at rest), RK4 at ``dt``.  Returns (NeuronGroup, (delayed u_bar_plus,
+    delayed u_bar_minus), names of the delay-line variables).  The group's namespace holds the
+    parameters the synapse's code uses too."""
+    import brian2 as b2
+    ns = {k: values[k] for k in NAMESPACE_PARAMS}
+    ns["homeostatic"] = _derived(values)["homeostatic"]
+    ns["mV"] = mV
+    steps = int(round(float(values["delay_u_bars"] / ms) / float(dt / ms)))
+    delay_eqs, shift, up, um = delay_line(steps)
+    kwargs = {} if name is None else {"name": name}
+    neuron = b2.NeuronGroup(
+        n, NEURON_EQS + delay_eqs, method="rk4", dt=dt, namespace=ns,
+        threshold=NEURON_THRESHOLD, reset=NEURON_RESET, events={"unclamp": NEURON_UNCLAMP[0]},
+        **kwargs)
+    neuron.run_on_event("unclamp", NEURON_UNCLAMP[1])
+    E_L = values["E_L"]
+    neuron.v = E_L
+    neuron.u_plus = E_L
+    neuron.u_minus = E_L
+    neuron.u_bb = E_L
+    neuron.V_T = values["V_T_rest"]
+    delayed = [f"ub{s}_{j}" for j in range(1, steps + 1) for s in "pm"]
+    for var in delayed:
+        setattr(neuron, var, E_L)
+    if shift:     # end of each step, after the synapses' potentiation (order -2)
+        neuron.run_regularly(shift, when="end", order=-1)
+    neuron._plasticity_delayed = (up, um)
+    return neuron, (up, um), delayed
+
+
+def brian2_synapses(source, neuron, dt, synapses_class=None, name=None):
+    """The Clopath synapse from ``source`` onto a :func:`brian2_neuron` group (its namespace
+    and delayed filter names), with the per-step potentiation at the end of each step."""
+    import brian2 as b2
+    up, um = neuron._plasticity_delayed
+    kwargs = {} if name is None else {"name": name}
+    syn = (synapses_class or b2.Synapses)(source, neuron, SYN_EQS, on_pre=SYN_PRE.format(um=um),
+                                          dt=dt, namespace=neuron.namespace, **kwargs)
+    syn._plasticity_per_step = SYN_STEP.format(up=up)
+    syn._plasticity_shared = True           # the parameters live in the namespace
+    syn._plasticity_after_connect = start_potentiation
+    return syn
+
+
+def start_potentiation(syn):
+    """After connecting: potentiation (reading the delayed u_bar_plus) at the end of each step,
+    before the delay line shifts (once per Synapses)."""
+    if not any(o.name == f"{syn.name}_ltp" for o in syn.contained_objects):
+        syn.run_regularly(syn._plasticity_per_step, when="end", order=-2, name=f"{syn.name}_ltp")
+
+
 # ----------------------------------------------------------------------------------------------
 # NEST: aeif_psc_delta_clopath (the neuron keeps the filters and the LTP/LTD parameters) and
 # clopath_synapse (tau_x, bounds); w is a voltage jump in mV on both
@@ -297,6 +350,8 @@ MODEL = Model(
                            per_step=SYN_STEP.replace("{up}", "{{up}}")),
     nest=NEST,
     needs_neuron=f"the AdEx neuron with the u_bar filters (NEURON_EQS; NEST {NEST_NEURON})",
+    brian2_neuron=brian2_neuron,
+    brian2_synapses=brian2_synapses,
     coincidence_rule="no pairing term: LTD reads u_bar_minus at the pre spike; LTP integrates "
                      "the membrane potential",
     cross_check=_cross_check,

@@ -417,6 +417,10 @@ class Model:
     # a rule that reads its own neuron's state (e.g. Clopath's filtered membrane potential):
     # which neuron; such a rule runs through its protocols, not make_synapses / synapse_type
     needs_neuron: str = ""
+    # its Brian2 neuron: (values, n, dt) -> (NeuronGroup, ...) (see models/clopath.py)
+    brian2_neuron: Callable | None = None
+    # and its synapse onto that neuron: (source, neuron, dt, synapses_class) -> Synapses
+    brian2_synapses: Callable | None = None
     # the model on SpiNNaker (plasticity.models.spinnaker): values -> SpinnakerRule, or raises
     # a one-line PlasticityError naming the nearest supported rule; None: no mapping defined
     spinnaker: Callable[[dict], object] | None = None

@@ -157,3 +157,32 @@ def test_delay_semantics_refusals():
     with pytest.raises(PlasticityError, match="delay_semantics must be one of"):
         synapse_type("stdp_pair", sim, delay_semantics="both")
     sim.end()
+
+
+def test_clopath_from_a_plain_brian2_script_equals_the_runner():
+    """clopath (once refused by make_synapses): make_neuron gives the AdEx neuron with its
+    u_bar filters, make_synapses the rule onto it; three pre-post pairings (+10 ms, 20 Hz),
+    the post spikes forced through the neuron's documented 'force' input as the protocols
+    do.  The weight equals the package's runner on the same spike times."""
+    from plasticity.models import make_neuron
+    from plasticity.models.core import PlasticityError
+    from plasticity.protocols.run import OFFSET_MS, clopath
+    from plasticity.protocols.schedule import Condition, Schedule
+    model = get_model("clopath")
+    values = model.resolve("visual_cortex")
+    pre_t, post_t = np.array([10.0, 60.0, 110.0]), np.array([20.0, 70.0, 120.0])
+    sched = Schedule("pairs", 300.0, [Condition("p", pre_t, post_t)]).validate()
+    b2.prefs.codegen.target = "numpy"
+    expected = clopath.simulate(model, "visual_cortex", values, sched, "brian2").w_final[0]
+    b2.start_scope()
+    neuron = make_neuron("clopath", 1)
+    pre = b2.SpikeGeneratorGroup(1, [0, 0, 0], (pre_t + OFFSET_MS) * b2.ms)
+    forcer = b2.SpikeGeneratorGroup(1, [0, 0, 0], (post_t + OFFSET_MS - 0.1) * b2.ms)
+    force = b2.Synapses(forcer, neuron, on_pre="force_post = 1")
+    force.connect()
+    S = make_synapses("clopath", pre, neuron, connect=True)
+    b2.run((300.0 + OFFSET_MS + 0.1) * b2.ms)
+    assert float(S.w[0]) == pytest.approx(expected, rel=1e-12)
+    assert float(S.w[0]) != float(values["w_init"])
+    with pytest.raises(PlasticityError, match="make_neuron"):
+        make_synapses("clopath", pre, b2.NeuronGroup(1, "v : volt"))

@@ -27,9 +27,8 @@ import time
 
 import numpy as np
 
-from plasticity.models.clopath import (NAMESPACE_PARAMS, NEURON_EQS, NEURON_RESET,
-                                      NEURON_THRESHOLD, NEURON_UNCLAMP, NEST_NEURON, SYN_EQS,
-                                      SYN_PRE, SYN_STEP, delay_line, nest_cell_params)
+from plasticity.models.clopath import (NEST_NEURON, brian2_neuron, brian2_synapses,
+                                      nest_cell_params, start_potentiation)
 from plasticity.models.core import PlasticityError, magnitude
 
 from .common import (OFFSET_MS, RunResult, padded, pynn_setup, record_dt_for, sample_times,
@@ -64,24 +63,7 @@ def _run_brian2(model, values, schedule):
     n = len(schedule.conditions)
     step = schedule.dt_ms * ms
     off = int(round(OFFSET_MS / schedule.dt_ms))
-    ns = {k: values[k] for k in NAMESPACE_PARAMS}
-    ns["homeostatic"] = model.derived(values)["homeostatic"]
-    ns["mV"] = mV
-    steps = int(round(float(values["delay_u_bars"] / ms) / schedule.dt_ms))
-    delay_eqs, shift, up, um = delay_line(steps)
-    neuron = b2.NeuronGroup(
-        n, NEURON_EQS + delay_eqs, method="rk4", dt=step, namespace=ns,
-        threshold=NEURON_THRESHOLD, reset=NEURON_RESET, events={"unclamp": NEURON_UNCLAMP[0]})
-    neuron.run_on_event("unclamp", NEURON_UNCLAMP[1])
-    E_L = values["E_L"]
-    neuron.v = E_L
-    neuron.u_plus = E_L
-    neuron.u_minus = E_L
-    neuron.u_bb = E_L
-    neuron.V_T = values["V_T_rest"]
-    delayed = [f"ub{s}_{j}" for j in range(1, steps + 1) for s in "pm"]
-    for var in delayed:
-        setattr(neuron, var, E_L)
+    neuron, _, delayed = brian2_neuron(values, n, step)
     for k, vc in enumerate(_clamps(schedule)):
         if vc is not None:
             neuron.vc_on[k] = 1
@@ -97,12 +79,10 @@ def _run_brian2(model, values, schedule):
     forcer = generator(schedule.steps("post"), -1)      # flag one step before the spike
     force = b2.Synapses(forcer, neuron, on_pre="force_post = 1", dt=step)
     force.connect(j="i")
-    syn = b2.Synapses(pre, neuron, SYN_EQS, on_pre=SYN_PRE.format(um=um), dt=step, namespace=ns)
+    syn = brian2_synapses(pre, neuron, step)
     syn.connect(i=np.arange(n), j=np.arange(n))
     # end of each step: potentiation (reads the delayed u_bar_plus), then the delay line shifts
-    syn.run_regularly(SYN_STEP.format(up=up), when="end", order=-2)
-    if shift:
-        neuron.run_regularly(shift, when="end", order=-1)
+    start_potentiation(syn)
     syn.w = float(values["w_init"])
     rec_dt = record_dt_for(schedule)
     mon = b2.StateMonitor(syn, "w", record=np.arange(n), dt=rec_dt * ms, when="end", order=1)

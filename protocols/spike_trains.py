@@ -23,7 +23,7 @@ from plasticity.models.core import PlasticityError
 from . import run as runners
 from .base import Option, Protocol
 from .schedule import Schedule, load_schedule_json
-from .stochastic_release import predicted_probability
+from .stochastic_release import predicted_probability, release_statistics
 from .tsodyks_markram_1998 import measure as stp_measure
 
 DEFAULT_TRIALS = 1000
@@ -61,7 +61,7 @@ def simulate(model, set_name, values, schedule, backend, progress=False):
     for k, c in enumerate(schedule.conditions):
         idx = np.arange(k * trials, (k + 1) * trials)
         counts = np.array([whole.spike_state["released"][i] for i in idx], float)
-        per.append(release_statistics(model, values, c.pre, counts))
+        per.append(_statistics(model, values, c.pre, counts))
         for name, arr in whole.signals.items():
             signals.setdefault(name, []).append(arr[:, idx].mean(axis=1))
     first = np.arange(0, len(conds), trials)
@@ -76,23 +76,14 @@ def simulate(model, set_name, values, schedule, backend, progress=False):
         extra={"per_condition": per})
 
 
-def release_statistics(model, values, train_ms, counts) -> dict:
-    """Per presynaptic spike: mean and variance of the quanta released over the trials
-    (``counts``: trials x spikes) with standard errors, and the prediction for a synapse rested
-    at the first spike (binomial with the Tsodyks–Markram probability per site)."""
-    trials = counts.shape[0]
+def _statistics(model, values, train_ms, counts) -> dict:
+    """The release statistics of one condition (:func:`stochastic_release.release_statistics`)
+    with the z-score of each spike's mean against the prediction for a rested synapse."""
     p, n = predicted_probability(model, values, train_ms)
-    mean = counts.mean(axis=0)
-    sem = counts.std(axis=0, ddof=1) / np.sqrt(trials) if trials > 1 else np.full_like(mean,
-                                                                                        np.nan)
-    return {
-        "trials": trials, "sites": n,
-        "mean_released": mean.tolist(), "sem_mean": sem.tolist(),
-        "var_released": (counts.var(axis=0, ddof=1) if trials > 1
-                         else np.full_like(mean, np.nan)).tolist(),
-        "predicted_mean": (n * p).tolist(), "predicted_var": (n * p * (1 - p)).tolist(),
-        "z_vs_prediction": ((mean - n * p) / np.maximum(sem, 1e-300)).tolist(),
-    }
+    out = release_statistics(counts, p, n)
+    sem = np.maximum(np.asarray(out["sem_mean"]), 1e-300)
+    out["z_vs_prediction"] = ((np.asarray(out["mean_released"]) - n * p) / sem).tolist()
+    return out
 
 
 def measure(result):

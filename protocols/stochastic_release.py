@@ -59,6 +59,24 @@ def predicted_probability(model, values, train_ms):
     return np.asarray(out), int(round(float(values["n_sites"])))
 
 
+def release_statistics(counts, p, n) -> dict:
+    """Per presynaptic spike, over the trials (``counts``: trials x spikes): mean and variance
+    of the released quanta with the standard error of the mean, and the binomial prediction
+    for ``n`` sites releasing with probability ``p`` (:func:`predicted_probability`)."""
+    trials = counts.shape[0]
+    nan = np.full(counts.shape[1], np.nan)
+    return {
+        "trials": trials, "sites": n,
+        "mean_released": [float(x) for x in counts.mean(axis=0)],
+        "sem_mean": [float(x) for x in (counts.std(axis=0, ddof=1) / np.sqrt(trials)
+                                        if trials > 1 else nan)],
+        "var_released": [float(x) for x in (counts.var(axis=0, ddof=1) if trials > 1
+                                            else nan)],
+        "predicted_mean": [float(x) for x in n * p],
+        "predicted_var": [float(x) for x in n * p * (1 - p)],
+    }
+
+
 def _chi2_p(counts, n, p):
     from scipy import stats
     k = np.arange(n + 1)
@@ -95,22 +113,15 @@ def simulate(model, set_name, values, schedule, backend, progress=False):
         raise PlasticityError("stochastic_release runs on brian2 and pynn.nest")
     wall = time.perf_counter() - t0
     p, n = predicted_probability(model, values, train)
-    mean = counts.mean(axis=0)
-    var = counts.var(axis=0, ddof=1)
-    extra = {
-        "trials": trials, "seed": seed, "sites": n,
-        "spike_times_ms": [float(t) for t in train],
-        "mean_released": [float(x) for x in mean],
-        "sem_mean": [float(x) for x in counts.std(axis=0, ddof=1) / np.sqrt(trials)],
-        "var_released": [float(x) for x in var],
-        # standard error of a sample variance: sqrt((m4 - (N-3)/(N-1) s^4) / N)
-        "sem_var": [float(np.sqrt(max(0.0, (np.mean((c - c.mean()) ** 4)
-                                             - (trials - 3) / (trials - 1) * c.var(ddof=1) ** 2)
-                                       / trials))) for c in counts.T],
-        "predicted_mean": [float(x) for x in n * p],
-        "predicted_var": [float(x) for x in n * p * (1 - p)],
-        "chi2_p": [_chi2_p(counts[:, k], n, p[k]) for k in range(len(train))],
-    }
+    extra = {"seed": seed, "spike_times_ms": [float(t) for t in train],
+             **release_statistics(counts, p, n),
+             # standard error of a sample variance: sqrt((m4 - (N-3)/(N-1) s^4) / N)
+             "sem_var": [float(np.sqrt(max(0.0, (np.mean((c - c.mean()) ** 4)
+                                                  - (trials - 3) / (trials - 1)
+                                                  * c.var(ddof=1) ** 2) / trials)))
+                         for c in counts.T],
+             "chi2_p": [_chi2_p(counts[:, k], n, p[k]) for k in range(len(train))]}
+    mean = np.asarray(extra["mean_released"])
     extra["per_trial_counts"] = counts.astype(int)      # not written to NIX (a 2-D table)
     return RunResult(model=model, set_name=set_name, values=values, backend=backend,
                      schedule=schedule, w_initial=np.array([1.0]), w_final=np.array([1.0]),

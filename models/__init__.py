@@ -31,8 +31,9 @@ __all__ = ["BACKENDS", "MODELS", "Model", "PlasticityError", "get_model"]
 
 
 # the ways in for a user's own Brian2, NEST or PyNN script (after get_model, which they use)
-from .brian2_api import connect_reward, make_neuron, make_synapses  # noqa: E402
+from .brian2_api import connect_reward, current_value, make_neuron, make_synapses  # noqa: E402
 from .nest_api import nest_synapse  # noqa: E402
-from .pynn_types import synapse_type  # noqa: E402
+from .pynn_types import cell_type, synapse_type  # noqa: E402
 
-__all__ += ["connect_reward", "make_neuron", "make_synapses", "nest_synapse", "synapse_type"]
+__all__ += ["connect_reward", "current_value", "make_neuron", "make_synapses", "nest_synapse", "synapse_type",
+            "cell_type"]

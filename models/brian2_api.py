@@ -12,6 +12,8 @@ Every ``connect`` call sets the model's parameters (per-synapse constants), its 
 """
 from __future__ import annotations
 
+import re
+
 import brian2 as b2
 import numpy as np
 from brian2.devices.device import RuntimeDevice, get_device
@@ -114,7 +116,8 @@ def plastic_synapses(model, source, target, transmit="", shared=None, namespace=
 
 
 def connect_reward(syn, reward_times, readout_times=(), name=None):
-    """A neuromodulated rule (``stdp_dopamine``) from a plain Brian2 script: reward (dopamine)
+    """A neuromodulated rule (``stdp_dopamine``) from a plain Brian2 script (or a PyNN script:
+    pass the Projection, see ``pynn_types.connect_reward_pynn``): reward (dopamine)
     spikes at ``reward_times`` reach every synapse of ``syn`` (made by :func:`make_synapses`
     and connected).  The rule stores w, c and n only at events; ``readout_times`` add ticks
     that bring them up to that time, so a ``StateMonitor(syn, "w", when="end")`` is exact at
@@ -125,24 +128,92 @@ def connect_reward(syn, reward_times, readout_times=(), name=None):
         S = make_synapses("stdp_dopamine", pre, post, connect=True)
         reward = connect_reward(S, [1.0] * second, readout_times=[5.0] * second)
     """
+    if hasattr(syn, "synapse_type") and hasattr(syn, "_simulator"):      # a PyNN Projection
+        from .pynn_types import connect_reward_pynn
+        return connect_reward_pynn(syn, reward_times, readout_times)
     model = getattr(syn, "_plasticity_model", None)
     if model is None:
-        raise PlasticityError("connect_reward: the synapses must come from make_synapses")
-    code = model.brian2.render_modulator(w="w", wunit=weight_unit_name(model))
+        raise PlasticityError("connect_reward: the synapses must come from make_synapses "
+                              "(or be a PyNN Projection of synapse_type)")
+    return reward_pathway(syn, model, reward_times, readout_times, name=name)
+
+
+def reward_pathway(syn, model, reward_times, readout_times=(), name=None, w="w", wunit=None,
+                   ticks_at_run_end=False, shift=0.0):
+    """The reward pathway of :func:`connect_reward` onto any ``brian2.Synapses`` running
+    ``model`` with weight variable ``w`` (PyNN's is ``weight``).  ``ticks_at_run_end``: a
+    read-out time T runs in the last step of a run up to T (the step that starts at T - dt)
+    and brings the state to T, so that the weight read after ``run(T)`` is exact at T (the
+    PyNN convention, where NEST's volume transmitter does the same).  ``shift`` (s): the
+    synapses see every event that much later (pyNN.brian2's dendritic delays: pre + d, post +
+    2 d): the reward arrives ``shift`` later too and a tick brings the state to T + shift."""
+    code = model.brian2.render_modulator(w=w, wunit=wunit or weight_unit_name(model))
     if code is None:
         raise PlasticityError(f"connect_reward: model '{model.name}' has no reward input")
+    if ticks_at_run_end:            # source 1 (ticks) advances to the end of its step
+        code = re.sub(r"\bt\b", f"(t + int(i == 1) * (dt + {shift!r}*second))", code)
     reward = np.atleast_1d(np.asarray(b2.Quantity(reward_times) / b2.second, float))
     ticks = np.atleast_1d(np.asarray(b2.Quantity(readout_times) / b2.second, float))
     dt = float(syn.clock.dt / b2.second)
     idx = np.concatenate([np.zeros(len(reward), int), np.ones(len(ticks), int)])
     steps = np.round(np.concatenate([reward, ticks]) / dt)
+    if ticks_at_run_end:
+        steps[len(reward):] -= 1
     name = name or f"{syn.name}_reward"
     gen = b2.SpikeGeneratorGroup(2, idx, steps * dt * b2.second, dt=syn.clock.dt,
                                  name=f"{name}_spikes")
     pathway = b2.Synapses(gen, syn, on_pre=code, dt=syn.clock.dt, name=name)
     pathway.connect()
+    if shift:
+        pathway.delay["i == 0"] = shift * b2.second
     pathway.contained_objects.append(gen)
     return pathway
+
+
+def current_value(syn, name, t=None):
+    """The value of state variable ``name`` of every synapse of ``syn`` (from
+    :func:`make_synapses`) at time ``t`` (default: now, the synapses' clock), as a Brian2
+    quantity in the variable's unit; the synapses are not changed.
+
+    Many rules keep their state only at events: Brian2's event-driven traces (``x_tr``,
+    ``r1`` ...) hold their value at the synapse's last spike, Tsodyks–Markram's ``u`` and ``x``
+    theirs at the last presynaptic spike, and ``stdp_dopamine``'s ``w``, ``c`` and ``n`` theirs
+    at the last spike or dopamine event.  A ``StateMonitor`` of such a variable shows a stale
+    value between events; this brings it to ``t`` with the rule's exact solution (the same
+    expressions the next event uses).  Variables that are always current (a clock-driven ``w``,
+    a parameter) are returned as they are.  ``t`` must not precede any synapse's last event."""
+    model = getattr(syn, "_plasticity_model", None)
+    if model is None:
+        raise PlasticityError("current_value: the synapses must come from make_synapses")
+    if name not in syn.variables or name.startswith("_"):
+        raise PlasticityError(f"current_value: '{name}' is not a variable of these synapses")
+    if name in model.brian2.not_current:
+        raise PlasticityError(f"current_value: {model.name}'s '{name}' changes at random "
+                              "between events: its value is drawn at the next spike")
+    now = float(syn.t / b2.second) if t is None else float(b2.Quantity(t) / b2.second)
+    state = {k: np.array(v, dtype=float) for k, v in syn.get_states(units=False).items()
+             if np.ndim(v) == 1 and len(v) == len(syn)}
+    env = {**{k: float(np.asarray(v)) for k, v in syn.namespace.items()
+              if isinstance(v, (int, float, b2.Quantity)) and np.size(v) == 1},
+           **state, "second": 1.0, "ms": 1e-3, "exp": np.exp, "expm1": np.expm1,
+           "clip": np.clip, "sqrt": np.sqrt, "int": lambda a: np.asarray(a, dtype=float)}
+    last = [state[k] for k in ("lastupdate", "t_last", "t_upd") if k in state]
+    if any(np.any(now < v - 1e-12) for v in last):
+        raise PlasticityError(f"current_value: t = {now:g} s precedes a synapse's last event")
+    env["t"] = now
+    code = model.brian2.current.replace("{w}", "w").replace("{s}", "") \
+        if model.brian2.current else ""
+    if syn.event_driven is not None and "lastupdate" in state:
+        from brian2.stateupdaters.base import StateUpdateMethod
+        driven = StateUpdateMethod.apply_stateupdater(syn.event_driven, syn.variables, "exact",
+                                                      group_name=syn.name)
+        code += "\n" + re.sub(r"\bdt\b", "(t - lastupdate)", driven)
+    for line in code.splitlines():
+        if line.strip():
+            target, expr = (s.strip() for s in line.split("=", 1))
+            env[target] = np.broadcast_to(eval(expr, {"__builtins__": {}}, env), (len(syn),))
+    return b2.Quantity(np.array(env[name] if name in env else state[name]),
+                       dim=syn.variables[name].dim)
 
 
 def weight_unit_name(model) -> str:

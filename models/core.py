@@ -270,6 +270,12 @@ class Brian2Equations:
     # ``_plasticity_post_first = True`` so that ``finalize`` sets that order).  PyNN creates
     # its own Synapses and keeps Brian2's order (pre first): it gets the main code.
     post_first: tuple | None = None
+    # state kept only at events, brought to the current time ``t`` (exact): code that
+    # ``current_value`` runs on copies of the synapses' state (the event-driven traces need
+    # none: Brian2's own exact solution of their equations is used); ``not_current``: state
+    # that cannot be brought forward (e.g. a stochastic recovery, drawn at the next spike)
+    current: str | None = None
+    not_current: tuple = ()
 
     def render(self, w="w", wunit="1", transmit="", post_first=False):
         """(model, on_pre, on_post); ``on_pre`` is a dict {pathway: code} with pathways.

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import functools
 
+import numpy as np
+
 from .core import Param, PlasticityError, parse_quantity, to_pynn
 from . import get_model
 
@@ -65,11 +67,22 @@ def synapse_type(model_name: str, sim, params: str | None = None,
     model = get_model(model_name)
     backend = _backend_name(sim)
     model.check_backend(backend)
-    if model.nest is None and backend == "pynn.nest" or model.needs_neuron:
-        raise PlasticityError(f"model '{model_name}' has no PyNN synapse type of its own: it "
-                              f"needs {model.needs_neuron or 'a NEST model'}, and its protocols "
-                              "build the network (plasticity.protocols.run)")
+    if model.nest is None and backend == "pynn.nest":
+        raise PlasticityError(f"model '{model_name}' has no PyNN synapse type on pyNN.nest: "
+                              f"{model.no_nest_reason or 'no NEST model'}")
+    if model.needs_neuron and backend != "pynn.nest":
+        raise PlasticityError(f"model '{model_name}' needs {model.needs_neuron}: under PyNN it "
+                              "runs on pyNN.nest (cell_type and synapse_type); in plain Brian2 "
+                              "use make_neuron and make_synapses")
     overrides = dict(overrides)
+    if model.needs_neuron:
+        on_neuron = sorted(set(overrides) - {t.name for t in model.nest.table} - {"delay"}
+                           - {"weight", "w_init"})
+        if on_neuron or params is not None:
+            raise PlasticityError(f"{model_name}: {', '.join(on_neuron) or 'params'} belong to "
+                                  f"the neuron: give them to cell_type('{model_name}', sim, "
+                                  "...); the synapse takes weight, delay, "
+                                  f"{', '.join(t.name for t in model.nest.table[1:])}")
     delay = overrides.pop("delay", None)
     if "weight" in overrides:
         if "w_init" in overrides:
@@ -83,6 +96,8 @@ def synapse_type(model_name: str, sim, params: str | None = None,
         raise PlasticityError(f"{model_name}: NEST's delays are dendritic; delay_semantics="
                               "'axonal' exists on pyNN.brian2 only (use 'dendritic', the "
                               "default, for the same pairing on both backends)")
+    if model.needs_neuron:
+        overrides = {k: _delta_weight(model, k, v) for k, v in overrides.items()}
     values = model.resolve(params, {k: _from_pynn(model, k, v) for k, v in overrides.items()})
     cls = brian2_synapse_class(model_name) if backend == "pynn.brian2" else \
         nest_synapse_class(model_name)
@@ -94,7 +109,39 @@ def synapse_type(model_name: str, sim, params: str | None = None,
         # (read when the Projection is built)
         syn.eqs = syn.eqs + f"\n{_DENDRITIC_MARK} : 1 (constant, shared)\n"
         _install_dendritic_delays(sim)
+    b = model.brian2
+    if backend == "pynn.brian2" and (b.pathways or b.per_step or b.update_after_synapses):
+        syn.eqs = syn.eqs + f"\n{_FINALIZE_MARK}{model_name} : 1 (constant, shared)\n"
+        _install_finalize(sim)
     return syn
+
+
+# a shared constant that names the model of a Synapses whose Brian2 code needs ``finalize``
+_FINALIZE_MARK = "plasticity_finalize_"
+
+
+def _install_finalize(sim):
+    """pyNN.brian2: before each ``sim.run``, every Synapses of a model with extra pathways,
+    per-step code or a late state update gets what PyNN cannot express
+    (``Brian2Equations.finalize``: pathway delays, update order, per-step code) -- the same
+    as :func:`finalize_projection`, done for the user.  It must happen before Brian2 collects
+    the network's objects, hence around the network's ``run``."""
+    import brian2
+    network = sim.simulator.state.network
+    if getattr(network, "_plasticity_finalize", False):
+        return
+    original = network.run
+
+    def run(*args, **kwargs):
+        for obj in list(network.objects):
+            if isinstance(obj, brian2.Synapses) and len(obj):
+                marks = [v for v in obj.variables if v.startswith(_FINALIZE_MARK)]
+                if marks:
+                    get_model(marks[0][len(_FINALIZE_MARK):]).brian2.finalize(obj, w="weight")
+        return original(*args, **kwargs)
+
+    network.run = run
+    network._plasticity_finalize = True
 
 
 def _install_dendritic_delays(sim):
@@ -121,6 +168,28 @@ def _install_dendritic_delays(sim):
             super().before_run(run_namespace)
 
     network.add(DendriticDelays(when="start", order=-10**6, name="plasticity_dendritic_delays"))
+
+
+def _delta_weight(model, name, value):
+    """pyNN.nest, a rule on its own delta-synapse neuron (clopath: w is a jump in mV): a plain
+    number for a weight is in PyNN's units, which pyNN.nest scales by 1000 into NEST's unit
+    whatever the cell (a StaticSynapse's 0.001 onto this neuron is a 1 mV jump, and
+    ``Projection.get("weight")`` reads NEST's mV / 1000): the same convention here, so weights
+    written and read in one script agree.  A unit string ("0.5 mV") is taken as it is."""
+    import brian2
+    if name in model.param_names and model.param(name).weight or name in ("weight", "w_init"):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return value * 1000.0                       # the model's w is in mV
+        q = value
+        if isinstance(value, str):
+            try:
+                q = brian2.Quantity(parse_quantity(value, f"parameter '{name}'"))
+            except PlasticityError:
+                return value
+        if isinstance(q, brian2.Quantity) and \
+                brian2.get_dimensions(q) is brian2.get_dimensions(brian2.mV):
+            return float(q / brian2.mV)
+    return value
 
 
 def _from_pynn(model, name, value):
@@ -168,6 +237,9 @@ def pynn_kwargs(model, values: dict, backend: str) -> dict:
     (PyNN units; ``w_init`` -> ``weight``).  On pynn.brian2 options become their numeric Brian2
     constants; on pynn.nest the model's check runs first (raises if not representable)."""
     if backend == "pynn.nest":
+        if model.needs_neuron:      # the rest lives on the neuron (cell_type)
+            values = {k: v for k, v in values.items()
+                      if k == "w_init" or k in {t.name for t in model.nest.table}}
         pynn_params = to_pynn(values)
         if model.nest.check:
             model.nest.check(pynn_params)
@@ -260,6 +332,7 @@ def brian2_synapse_class(model_name: str):
         "default_parameters": defaults,
         "translations": build_translations(*items),
         "eqs": eqs, "pre": pre, "post": post,
+        "plasticity_model": model,
         "initial_conditions": dict(model.brian2.initial),
         "__init__": __init__,
         "_get_minimum_delay": _get_minimum_delay,
@@ -316,6 +389,7 @@ def nest_synapse_class(model_name: str):
     if mapping is None:
         raise PlasticityError(f"model '{model_name}' has no NEST mapping")
     items = [("delay", "delay")]
+    native_names = {t.native for t in mapping.table}
     for t in mapping.table:
         items.append((t.name, t.native, lambda t=t, **P: t.forward(P),
                       lambda t=t, **P: t.reverse(P)))
@@ -354,8 +428,20 @@ def nest_synapse_class(model_name: str):
 
     def _get_nest_synapse_model(self):
         name = NESTSynapseMixin._get_nest_synapse_model(self)
+        if "Wmax" in native_names and "stdp" not in name:
+            # pyNN.nest makes an inhibitory weight onto a conductance-based cell negative and
+            # flips the sign of Wmax only for models named "stdp" (NEST wants both signs the
+            # same): a copy whose name says so gets the same treatment
+            k = sum(m.startswith(f"{mapping.synapse_model}_stdp_signed")
+                    for m in nest.synapse_models)
+            signed = f"{mapping.synapse_model}_stdp_signed{k}"
+            nest.CopyModel(name, signed)           # (with the defaults just set on name)
+            name = signed
         if getattr(self, "weight_recorder", None) is not None:
             nest.SetDefaults(name, {"weight_recorder": self.weight_recorder})
+        if mapping.volume_transmitter and getattr(self, "volume_transmitter", None) is None:
+            # a user's script: one volume transmitter per synapse type, fed by connect_reward
+            self.volume_transmitter = nest.Create("volume_transmitter")
         if getattr(self, "volume_transmitter", None) is not None:
             nest.SetDefaults(name, {"volume_transmitter": self.volume_transmitter})
         return name
@@ -369,6 +455,7 @@ def nest_synapse_class(model_name: str):
         "_set_tau_minus": _set_tau_minus,
         "_get_nest_synapse_model": _get_nest_synapse_model,
         "weight_recorder": None,
+        "plasticity_model": model,
         "volume_transmitter": None,     # neuromodulated synapses: a NEST volume_transmitter
     })
 
@@ -389,6 +476,99 @@ def nest_parrot_cell_class():
         "standard_receptor_type": False,
         "get_receptor_type": get_receptor_type,
     })
+
+
+def cell_type(model_name: str, sim, params: str | None = None, **overrides):
+    """The neuron a rule with its own neuron needs, as a PyNN cell type on pyNN.nest
+    (``clopath``: NEST's ``aeif_psc_delta_clopath`` with the model's AdEx, filter and rule
+    parameters, starting at rest, u_bar filters at E_L).  ``overrides`` as in the model
+    (units as strings, or plain numbers in PyNN's units)::
+
+        cells = sim.Population(10, cell_type("clopath", sim, A_LTP="1.4e-4/mV**2"))
+        syn = synapse_type("clopath", sim, weight=0.5)     # mV of PSP jump, as in NEST
+    """
+    model = get_model(model_name)
+    backend = _backend_name(sim)
+    if not model.needs_neuron:
+        raise PlasticityError(f"model '{model_name}' needs no neuron of its own: its synapse "
+                              "type goes onto any PyNN cell")
+    if backend != "pynn.nest":
+        raise PlasticityError(f"model '{model_name}': its neuron exists on pyNN.nest only "
+                              "(plain Brian2: make_neuron)")
+    values = model.resolve(params, {k: _from_pynn(model, k, v) for k, v in overrides.items()})
+    native = model.nest.neuron_params(values)
+    e_l = native["E_L"]
+    native["A_LTD_const"] = values.get("homeostasis", "off") == "off"
+    base = sim.native_cell_type(model.nest.neuron)
+    initial = dict(base.default_initial_values,
+                   **{k: e_l for k in ("V_m", "u_bar_plus", "u_bar_minus", "u_bar_bar")})
+    cls = type(f"{model_name}_cell", (base,), {"default_initial_values": initial})
+    return cls(**native)
+
+
+def connect_reward_pynn(projection, reward_times, readout_times=()):
+    """A neuromodulated rule (``stdp_dopamine``) in a PyNN script: reward (dopamine) spikes at
+    ``reward_times`` (ms, or a Brian2 quantity) reach every synapse of ``projection``, on
+    pyNN.nest through the volume transmitter its synapse type carries, on pyNN.brian2 through a
+    reward pathway onto the synapses (the same rule and numbers).  The rule stores w, c and n at
+    events; ``readout_times``: ticks that bring them up to that time on pyNN.brian2 (on NEST
+    the volume transmitter does it every time step), so that ``projection.get("weight")``
+    after ``sim.run(T)`` with a tick at T is exact at T on both.  Call it after the
+    Projection, before ``sim.run``."""
+    import brian2 as b2
+    syn_type = projection.synapse_type
+    model = getattr(syn_type, "plasticity_model", None)
+    if model is None or model.brian2.on_modulator is None:
+        raise PlasticityError("connect_reward: the projection's synapse type must be "
+                              "synapse_type('stdp_dopamine', sim, ...) (a reward-modulated rule)")
+    as_ms = lambda v: np.atleast_1d(np.asarray(
+        b2.Quantity(v) / b2.ms if isinstance(v, b2.Quantity) else v, float))
+    reward, ticks = as_ms(reward_times), as_ms(readout_times)
+    sim = projection._simulator
+    dt = float(sim.state.dt)
+    if np.any(reward < 2 * dt) or np.any(~np.isfinite(reward)):
+        raise PlasticityError(f"connect_reward: reward times must be >= {2 * dt:g} ms")
+    if projection.__class__.__module__.startswith("pyNN.nest"):
+        import math
+        import nest
+        if len(ticks):
+            # the transmitter brings every synapse up to date every deliver_interval min_delays;
+            # pyNN.nest simulates one min_delay past the requested time, so an interval of one
+            # would read the weight at T + min_delay: ticks set the interval to their gcd
+            md = float(sim.state.min_delay)
+            k = np.round(ticks / md)
+            if np.any(np.abs(k * md - ticks) > 1e-9) or np.any(k < 2):
+                raise PlasticityError(f"connect_reward on pyNN.nest: read-out times must be "
+                                      f"multiples of min_delay = {md:g} ms, >= {2 * md:g} ms")
+            interval = math.gcd(*(int(x) for x in k))
+            if interval < 2:
+                raise PlasticityError("connect_reward on pyNN.nest: read-out times must be at "
+                                      "least 2 min_delay apart (gcd of their steps)")
+            nest.SetStatus(syn_type.volume_transmitter, {"deliver_interval": interval})
+        # a device cannot feed a volume transmitter: generator -> parrot -> transmitter
+        gen = nest.Create("spike_generator",
+                          params={"spike_times": np.round(reward / dt) * dt - 2 * dt})
+        parrot = nest.Create("parrot_neuron")
+        nest.Connect(gen, parrot, syn_spec={"delay": dt})
+        nest.Connect(parrot, syn_type.volume_transmitter, syn_spec={"delay": dt})
+        projection._plasticity_reward = (gen, parrot)
+        return parrot
+    from .brian2_api import reward_pathway
+    pathways = []
+    for syn in brian2_synapses(projection):
+        wunit = repr(b2.get_unit(syn.variables["weight"].dim))
+        shift = 0.0
+        if _DENDRITIC_MARK in syn.variables:    # events seen d later than NEST sees them
+            delays = np.unique(np.asarray(syn.pre.delay[:] / b2.second))
+            if len(delays) > 1:
+                raise PlasticityError("connect_reward on pyNN.brian2: the projection's delays "
+                                      "must be equal (dendritic delays with a reward input)")
+            shift = float(delays[0]) if len(delays) else 0.0
+        pathway = reward_pathway(syn, model, reward * b2.ms, ticks * b2.ms, w="weight",
+                                 wunit=wunit, ticks_at_run_end=True, shift=shift)
+        sim.state.network.add(pathway, *pathway.contained_objects)
+        pathways.append(pathway)
+    return pathways
 
 
 def poisson_inputs(sim, n: int, rate_hz: float, label: str | None = None):

@@ -186,6 +186,7 @@ y_tr += 1
     initial={"x_tr": 0.0, "y_tr": 0.0, "c": 0.0, "n": 0.0 * Hz, "t_upd": 0.0 * brian2.second,
              "t_lastpre": -1e9 * brian2.second},
     efficacy="{w}",
+    current=_ADVANCE.replace("{s}", ""),
     # source 0: a reward (dopamine) spike; source 1: a read-out tick (propagation only)
     on_modulator=_ADVANCE.replace("{s}", "_post") + """
 n_post += int(i == 0) / tau_n_post

@@ -77,6 +77,14 @@ t_last = t
     on_post=None,
     initial={"u": "U", "a": "n_sites", "released": 0.0, "t_last": -1.0 * ms},
     efficacy="{w}*released",
+    # u as in tsodyks_markram (0 at rest: the first spike's u is U); a, the sites with a
+    # vesicle, recovers stochastically and is drawn at the next spike
+    current="""
+later = int(t_last >= 0*second)
+facil_on = int(tau_facil >= 1e-13*second)
+u = later * u * facil_on * exp(-(t - t_last) / (tau_facil + (1 - facil_on)*second))
+""",
+    not_current=("a",),
 )
 
 def _integer_sites(values, name):

@@ -94,6 +94,14 @@ t_last = t
     on_post=None,
     initial={"u": 0.0, "x": 1.0, "t_last": -1e9 * ms},
     efficacy="{w}*u*x",
+    # between spikes: x recovers from x(1-u) toward 1; u (the facilitation the next spike's
+    # jump U + u(1-U) starts from) decays toward 0
+    current="""
+h_isi = t - t_last
+facil_on = int(tau_facil >= 1e-13*second)
+x = 1 + (x - x*u - 1) * exp(-h_isi / tau_rec)
+u = u * facil_on * exp(-h_isi / (tau_facil + (1 - facil_on)*second))
+""",
 )
 
 NEST = NestMapping(

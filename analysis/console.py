@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import os
 
-from plasticity.protocols.run.brian2 import cache_dir
+from plasticity.models.core import cache_dir
 
 
 def log_path() -> str:

@@ -14,7 +14,8 @@ from plasticity.models import MODELS, graupner_brunel, spinnaker
 from plasticity.models.core import BACKENDS, PlasticityError
 from plasticity.protocols import PROTOCOLS, rate_demos
 from plasticity.protocols.api import check_protocol_device, run_protocol, run_protocol_sets
-from plasticity.protocols.run.brian2 import cache_dir, check_device_name
+from plasticity.models.core import cache_dir
+from plasticity.protocols.run.brian2 import check_device_name
 from plasticity.protocols.run.spinnaker_map import available, mapping_table
 
 from .console import route_logs

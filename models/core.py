@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import replace, dataclass, field
 from typing import Callable, Mapping
 
 
@@ -381,6 +381,13 @@ class NestMapping:
     # a recorded variable NEST does not store (e.g. the quanta released by a spike): per
     # presynaptic spike it is the weight NEST transmitted (weight_recorder) over w, 0 if none
     event_state: str = ""
+    # a rule NEST does not ship: its NESTML half (models/nestml.py); synapse_model is then the
+    # generated model's name, and the postsynaptic cell is the NESTML relay neuron paired with it
+    nestml: object | None = None
+    # another mapping for some parameter sets (e.g. a NESTML rule for the sets the native model
+    # cannot run): used where ``use_variant(values)`` is true
+    variant: "NestMapping | None" = None
+    use_variant: Callable[[dict], bool] | None = None
 
     def post_cell_items(self):
         """(our name, NEST neuron name) for the parameters NEST keeps on the post neuron."""
@@ -492,6 +499,14 @@ class Model:
             out.append("pynn.nest")
         return out
 
+    def for_nest(self, values) -> "Model":
+        """This model with the NEST mapping that runs the parameter values ``values`` (a
+        mapping's ``variant`` where it applies)."""
+        m = self.nest
+        if m is not None and m.variant is not None and m.use_variant(values):
+            return replace(self, nest=m.variant)
+        return self
+
     def check_backend(self, backend: str):
         if backend not in BACKENDS:
             raise PlasticityError(f"unknown backend '{backend}' (known: {', '.join(BACKENDS)})")
@@ -522,3 +537,15 @@ def to_pynn(values: dict) -> dict:
 
 def time_constant(name, doc):
     return Param(name, brian2.ms, doc, low=0.0, low_open=True)
+
+
+def cache_dir() -> str:
+    """Folder for generated code and built modules (``PLASTICITY_CACHE_DIR``, else
+    ``$XDG_CACHE_HOME`` or ``~/.cache``, then ``plasticity_models``): never the working
+    directory."""
+    import os
+    given = os.environ.get("PLASTICITY_CACHE_DIR")
+    if given:
+        return given
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "plasticity_models")

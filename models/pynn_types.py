@@ -100,7 +100,9 @@ def synapse_type(model_name: str, sim, params: str | None = None,
         overrides = {k: _delta_weight(model, k, v) for k, v in overrides.items()}
     values = model.resolve(params, {k: _from_pynn(model, k, v) for k, v in overrides.items()})
     cls = brian2_synapse_class(model_name) if backend == "pynn.brian2" else \
-        nest_synapse_class(model_name)
+        nest_synapse_class(model_name, values)
+    if backend == "pynn.nest":
+        model = model.for_nest(values)
     kwargs = pynn_kwargs(model, values, backend)
     if delay is not None:
         kwargs["delay"] = _delay_ms(model_name, delay)
@@ -241,6 +243,9 @@ def pynn_kwargs(model, values: dict, backend: str) -> dict:
             values = {k: v for k, v in values.items()
                       if k == "w_init" or k in {t.name for t in model.nest.table}}
         pynn_params = to_pynn(values)
+        if model.derived is not None:       # numeric flags of options (e.g. nearest)
+            pynn_params.update({k: v for k, v in to_pynn(model.derived(values)).items()
+                                if k not in pynn_params})
         if model.nest.check:
             model.nest.check(pynn_params)
         keep = {t.name for t in model.nest.table} | {a for a, _ in model.nest.post_cell_items()}
@@ -378,14 +383,22 @@ def brian2_relay_cell_class():
 # ----------------------------------------------------------------------------------------------
 # pyNN.nest
 # ----------------------------------------------------------------------------------------------
+def nest_synapse_class(model_name: str, values: dict | None = None):
+    """Our pyNN.nest synapse type class of ``model_name`` for parameter values ``values`` (the
+    mapping's variant where it applies, e.g. a NESTML rule for some sets)."""
+    model = get_model(model_name)
+    variant = values is not None and model.for_nest(values).nest is not model.nest
+    return _nest_synapse_class(model_name, variant)
+
+
 @functools.lru_cache(maxsize=None)
-def nest_synapse_class(model_name: str):
+def _nest_synapse_class(model_name: str, variant: bool):
     import nest
     from pyNN.standardmodels import StandardSynapseType, build_translations
     from pyNN.nest.synapses import NESTSynapseMixin
 
     model = get_model(model_name)
-    mapping = model.nest
+    mapping = model.nest.variant if variant else model.nest
     if mapping is None:
         raise PlasticityError(f"model '{model_name}' has no NEST mapping")
     items = [("delay", "delay")]
@@ -427,6 +440,9 @@ def nest_synapse_class(model_name: str):
             cells.set({nat: float(value.evaluate(simplify=True))})
 
     def _get_nest_synapse_model(self):
+        if mapping.nestml is not None:
+            from . import nestml
+            nestml.install(nest)
         name = NESTSynapseMixin._get_nest_synapse_model(self)
         if "Wmax" in native_names and "stdp" not in name:
             # pyNN.nest makes an inhibitory weight onto a conductance-based cell negative and
@@ -569,6 +585,27 @@ def connect_reward_pynn(projection, reward_times, readout_times=()):
         sim.state.network.add(pathway, *pathway.contained_objects)
         pathways.append(pathway)
     return pathways
+
+
+def nestml_relay_cell_class(model):
+    """pyNN.nest: the NESTML relay neuron paired with ``model``'s NESTML rule (models/nestml.py),
+    with the same two receptors as :func:`nest_parrot_cell_class` ('imposed' repeats, 'plastic'
+    does not).  Loads the module (call after ``sim.setup``)."""
+    import nest
+    from pyNN.nest.cells import native_cell_type
+    from . import nestml
+    rule = model.nest.nestml
+    nestml.install(nest)
+    base = native_cell_type(rule.relay_model)
+
+    def get_receptor_type(self, name):
+        return {IMPOSED: nestml.RECEPTORS["imposed"], PLASTIC: nestml.RECEPTORS["plastic"]}[name]
+
+    return type("ImposedSpikeRelay", (base,), {
+        "receptor_types": [IMPOSED, PLASTIC],
+        "standard_receptor_type": False,
+        "get_receptor_type": get_receptor_type,
+    })
 
 
 def poisson_inputs(sim, n: int, rate_hz: float, label: str | None = None):

@@ -58,6 +58,7 @@ from brian2 import ms, second
 
 from .core import (Brian2Equations, Model, NestMapping, Param, ParameterSet, PlasticityError,
                    Value, time_constant, translations)
+from .nestml import NestmlParam, NestmlRule
 from .spinnaker import SpinnakerRule, ms_of
 from . import stdp_pair
 
@@ -217,6 +218,72 @@ def _nest_check(p):
                               "brian2 or pynn.brian2)")
 
 
+# NESTML (models/nestml.py): the same rule for both interactions, a flag selecting the jump as
+# in the Brian2 code.  Written by hand from the equations above (the Brian2 statements undo and
+# redo a same-step depression, which NEST's lazy processing does not need): NEST hands a pre
+# spike the post spikes up to it (a coincident one first, with r1 of the strictly earlier pre
+# spikes) and reads o1 and o2 excluding the spike itself, which is the stated coincidence rule.
+# Checked against NEST's stdp_triplet_synapse (all_to_all) and against Brian2 (nearest) on the
+# same spike trains (tests/test_nestml.py).
+NESTML = NestmlRule(
+    name="stdp_triplet_nestml_synapse",
+    params=[NestmlParam("tau_plus", "tau_plus", "ms", guard="> 0 ms"),
+            NestmlParam("tau_x", "tau_x", "ms", guard="> 0 ms"),
+            NestmlParam("tau_minus", "tau_minus", "ms", guard="> 0 ms"),
+            NestmlParam("tau_y", "tau_y", "ms", guard="> 0 ms"),
+            NestmlParam("A2_plus", "A2_plus"), NestmlParam("A3_plus", "A3_plus"),
+            NestmlParam("A2_minus", "A2_minus"), NestmlParam("A3_minus", "A3_minus"),
+            NestmlParam("Wmax", "w_max", guard=">= 0"),
+            NestmlParam("nearest", lambda v: float(v["interaction"] == "nearest"),
+                        table_name="nearest")],
+    state="""w real = 1.
+tr_r1 real = 0.
+tr_r2 real = 0.
+tr_o1 real = 0.
+tr_o2 real = 0.
+o1_before real = 0.
+t_lastpost ms = -1e9 ms""",
+    equations="""tr_r1' = -tr_r1 / tau_plus
+tr_r2' = -tr_r2 / tau_x
+tr_o1' = -tr_o1 / tau_minus
+tr_o2' = -tr_o2 / tau_y""",
+    on_post="""w = min(Wmax, w + tr_r1 * (A2_plus + A3_plus * tr_o2))
+o1_before = tr_o1
+t_lastpost = t
+tr_o1 = nearest + (1 - nearest) * (tr_o1 + 1)
+tr_o2 = nearest + (1 - nearest) * (tr_o2 + 1)""",
+    on_pre="""o1_used real = tr_o1
+if abs(t_lastpost + d - t) < 0.5 * resolution():
+    # a post spike at the same time at the synapse (NEST hands it over first): excluded
+    o1_used = o1_before
+w = max(0., w - o1_used * (A2_minus + A3_minus * tr_r2))
+tr_r1 = nearest + (1 - nearest) * (tr_r1 + 1)
+tr_r2 = nearest + (1 - nearest) * (tr_r2 + 1)
+emit_spike(w)""",
+    why="NEST's lazy post-spike processing gives the coincidence rule without the Brian2 "
+        "undo/redo statements, except o1 at a coincident pre spike (excluded by hand)",
+    synaptic_state=("tr_r1", "tr_r2", "tr_o1", "tr_o2", "o1_before", "t_lastpost"))
+
+NEST_NESTML = NestMapping(
+    synapse_model=NESTML.synapse_model,
+    table=translations(
+        ("weight", "weight", 1000.0),           # as the native mapping: NEST pA/nS
+        ("w_max", "Wmax", 1000.0),
+        ("tau_plus", "tau_plus"),
+        ("tau_x", "tau_x"),
+        ("A2_plus", "A2_plus", 1000.0),
+        ("A3_plus", "A3_plus", 1000.0),
+        ("A2_minus", "A2_minus", 1000.0),
+        ("A3_minus", "A3_minus", 1000.0),
+        ("tau_minus", "tau_minus"),
+        ("tau_y", "tau_y"),
+        ("nearest", "nearest"),
+    ),
+    flush_gap=stdp_pair.flush_gap,
+    note="NESTML",
+    nestml=NESTML,
+)
+
 NEST = NestMapping(
     synapse_model="stdp_triplet_synapse",
     table=translations(
@@ -233,7 +300,9 @@ NEST = NestMapping(
     post_cell_params=("tau_minus", ("tau_y", "tau_minus_triplet")),
     check=_nest_check,
     flush_gap=stdp_pair.flush_gap,
-    note="all_to_all only",
+    note="all_to_all; nearest: NESTML",
+    variant=NEST_NESTML,
+    use_variant=lambda values: values["interaction"] == "nearest",
 )
 
 

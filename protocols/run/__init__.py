@@ -57,8 +57,8 @@ def run(model: Model, set_name: str, values: dict, schedule: Schedule, backend: 
         return run_sets(model, [(set_name, values)], schedule, backend, progress=progress,
                         device=device)[0]
     w0 = initial_weights(model, values, schedule)
-    if backend == "pynn.nest" and model.nest.check:
-        model.nest.check(to_pynn(values))       # before anything is built
+    if backend == "pynn.nest" and model.for_nest(values).nest.check:
+        model.for_nest(values).nest.check(to_pynn(values))     # before anything is built
     t0 = time.perf_counter()
     result = _run_one(model, values, schedule, w0, backend, threads, progress, device)
     result.wall_time_s = time.perf_counter() - t0

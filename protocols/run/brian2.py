@@ -15,7 +15,7 @@ from contextlib import contextmanager
 import numpy as np
 
 from plasticity.models.brian2_api import plastic_synapses, set_parameters
-from plasticity.models.core import PlasticityError
+from plasticity.models.core import PlasticityError, cache_dir
 
 from .common import (DEFAULT_SEED, OFFSET_MS, RunResult, no_reward_input, progress_run,
                      record_dt_for, sampled_result, synapse_order)
@@ -29,16 +29,6 @@ DEVICES = ("runtime", "cpp_standalone")
 def check_device_name(device: str):
     if device not in DEVICES:
         raise PlasticityError(f"unknown device '{device}' (known: {', '.join(DEVICES)})")
-
-
-def cache_dir() -> str:
-    """Folder for generated code (``PLASTICITY_CACHE_DIR``, else ``$XDG_CACHE_HOME`` or
-    ``~/.cache``, then ``plasticity_models``): never the working directory."""
-    given = os.environ.get("PLASTICITY_CACHE_DIR")
-    if given:
-        return given
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "plasticity_models")
 
 
 @contextmanager

@@ -14,7 +14,8 @@ import numpy as np
 
 from plasticity.models.core import to_pynn
 from plasticity.models.pynn_types import (IMPOSED, PLASTIC, nest_parrot_cell_class,
-                                          nest_synapse_class, pynn_kwargs)
+                                          nest_synapse_class, nestml_relay_cell_class,
+                                          pynn_kwargs)
 
 from .common import (DEFAULT_SEED, OFFSET_MS, RunResult, hold, no_reward_input, padded,
                      progress_run, pynn_setup, record_dt_for, sample_times, synapse_order)
@@ -53,12 +54,16 @@ def run_schedule(model, values, schedule, w0, threads=1, progress=False):
     import pyNN.nest as sim
 
     nest.set_verbosity("M_ERROR")
+    model = model.for_nest(values)
     dt_ms = schedule.dt_ms
     n = len(schedule.conditions)
     npad = padded(n)
     pynn_setup(sim, dt_ms, threads, spike_precision="on_grid",
                rng_seed=int(schedule.meta.get("seed", DEFAULT_SEED)))
     nest.set_verbosity("M_ERROR")
+    if model.nest.nestml is not None:           # before any node exists
+        from plasticity.models import nestml
+        nestml.install(nest)
     d_gen, d_syn = dt_ms, dt_ms
     offset = OFFSET_MS
     if model.nest.lead_in is not None:
@@ -76,13 +81,15 @@ def run_schedule(model, values, schedule, w0, threads=1, progress=False):
     pre_src = source("pre", d_gen, extra=flush_ms)
     post_src = source("post", d_gen + d_syn)
     pre = sim.Population(npad, parrot())
-    post = sim.Population(npad, parrot())
+    # a NESTML rule sees post spikes through the NESTML relay neuron generated with it
+    relay = nestml_relay_cell_class(model) if model.nest.nestml is not None else parrot
+    post = sim.Population(npad, relay())
     static = sim.StaticSynapse(weight=1.0, delay=d_gen)
     sim.Projection(pre_src, pre, sim.OneToOneConnector(), static, receptor_type=IMPOSED)
     sim.Projection(post_src, post, sim.OneToOneConnector(), static, receptor_type=IMPOSED)
     kwargs = pynn_kwargs(model, values, "pynn.nest")
     kwargs["delay"] = d_syn
-    syn_type = nest_synapse_class(model.name)(**kwargs)
+    syn_type = nest_synapse_class(model.name, values)(**kwargs)
     recorder = nest.Create("weight_recorder")
     syn_type.weight_recorder = recorder
     if model.nest.volume_transmitter:

@@ -1,0 +1,348 @@
+"""NEST for rules NEST does not ship: NESTML synapse models written from the model definitions,
+built once against the installed NEST wheel, cached, and loaded for pyNN.nest and plain PyNEST.
+
+What is generated and what is written by hand
+---------------------------------------------
+A rule's NESTML text (:func:`nestml_text`) is assembled from its model: the ``parameters:``
+block from the model's parameters (names, NESTML units, the default set's values, bounds as
+NESTML guards), the ``input:`` and ``output:`` blocks from whether the rule sees postsynaptic
+spikes.  The state, equations and the event statements (``onReceive``) are NESTML written in the
+model's own file beside its Brian2 code (:class:`NestmlRule`): the Brian2 statements rely on
+Brian2's own machinery (``lastupdate``, event-driven variables, per-step ``run_regularly`` code,
+pathway order within a time step) that has no one-to-one NESTML counterpart, so each model file
+says how its NESTML statements reproduce the rule and what the parity tests check.
+
+Postsynaptic spikes
+-------------------
+NESTML delivers postsynaptic spikes to a synapse through a neuron generated together with it
+("neuron-synapse pairs"; the post traces move into the neuron).  The package pairs every rule with
+:data:`RELAY`, a NESTML relay neuron with two ports like NEST's ``parrot_neuron``: spikes at port
+``imposed`` (receptor 1) are repeated, spikes at ``plastic`` (receptor 2) are not, so the
+protocols impose the postsynaptic spike times exactly as with the native models.
+
+Build (all rules and the relay in one module)
+---------------------------------------------
+NESTML 9.0.0 generates C++ and builds it with CMake against the NEST 3.10 wheel through a
+replacement ``nest-config`` (the wheel's own names the wheel builder's paths and compiler):
+``--cflags`` carry ``-D_GLIBCXX_USE_CXX11_ABI=0`` (the wheel's C++ string ABI; without it the
+module compiles but ``nest.Install`` reports "file not found" for an undefined
+``std::__cxx11::basic_string`` symbol), no link libraries (kernel, GSL and OpenMP symbols resolve
+from the loaded ``nestkernel_api.so``).  System packages: ``cmake g++ make libboost-dev libgsl-dev
+libltdl-dev`` (headers; ``make`` installs them as root).  The module is built in a temporary
+folder and renamed into ``<cache>/nestml/<hash>`` when complete (hash of the NESTML texts, the
+NESTML and NEST versions), so a failed build leaves nothing behind; a lock serialises builds.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass, field
+
+from .core import PlasticityError, cache_dir
+
+NESTML_VERSION = "9.0.0"
+MODULE = "plasticitymodule"
+RELAY = "plasticity_relay"
+RELAY_TEXT = f"""model {RELAY}:
+    input:
+        imposed <- spike
+        plastic <- spike
+
+    output:
+        spike
+
+    onReceive(imposed):
+        emit_spike()
+"""
+# receptor numbers of the relay's ports (NESTML numbers spike ports from 1)
+RECEPTORS = {"imposed": 1, "plastic": 2}
+SYSTEM_PACKAGES = "cmake g++ make libboost-dev libgsl-dev libltdl-dev"
+
+
+@dataclass
+class NestmlParam:
+    """A NESTML parameter: its name, our parameter (or a function of our values), its NESTML
+    unit (``ms``, ``real`` ...) and the factor from our value in that unit."""
+    nestml: str
+    ours: str
+    unit: str = "real"
+    factor: float = 1.0
+    guard: str = ""                 # NESTML guard, e.g. ">= 0 ms"
+    table_name: str = ""            # the PyNN parameter's name where ``ours`` is a function
+    # used by the postsynaptic statements: NESTML gives the paired neuron its own copy
+    # (``<name>__for_<rule>``), which must be set there
+    post: bool = False
+
+    def value(self, values) -> float:
+        import brian2
+        from .core import magnitude
+        units = {"ms": brian2.ms, "s": brian2.second, "Hz": brian2.Hz, "mV": brian2.mV,
+                 "pA": brian2.pA, "nS": brian2.nS, "real": None, "integer": None}
+        if self.unit not in units:
+            raise PlasticityError(f"NESTML unit '{self.unit}' has no Brian2 counterpart here")
+        v = values[self.ours] if isinstance(self.ours, str) else self.ours(values)
+        return magnitude(v, units[self.unit]) * self.factor
+
+
+@dataclass
+class NestmlRule:
+    """The NESTML half of a rule that NEST does not ship (see the module docstring)."""
+    name: str
+    params: list
+    state: str                       # NESTML state lines (the weight first)
+    on_pre: str
+    on_post: str | None = None
+    equations: str = ""
+    update: str = "integrate_odes()"
+    why: str = ""                    # how the statements reproduce the Brian2 rule
+    # parameters of an ODE solved numerically: NESTML 9.0.0's GSL solver reads the synapse
+    # model's defaults, not a connection's own values (per-connection values are silently
+    # ignored), so they are set on a copy of the model (CopyModel), one per parameter set
+    per_model: bool = False
+    extra_state: dict = field(default_factory=dict)   # NESTML state -> value(values) at connect
+    # state kept in the synapse, not moved into the paired neuron.  NESTML 9.0.0 moves the
+    # post traces into the neuron and reads them there at the post spike's time from the
+    # neuron's spike history, which NEST prunes once every synapse has seen an entry: a post
+    # spike processed at a later pre spike then reads a trace without the pruned earlier post
+    # spikes (measured: 3e-4 relative error of triplet weights against NEST's own
+    # stdp_triplet_synapse).  Kept in the synapse, the traces are integrated by the synapse
+    # between its own events, which needs no history.
+    synaptic_state: tuple = ()
+
+    def __post_init__(self):
+        if not self.name.endswith("_synapse"):      # NESTML tells synapses by the name
+            raise PlasticityError(f"NESTML synapse model names end in '_synapse': {self.name}")
+
+    @property
+    def synapse_model(self) -> str:
+        return f"{self.name}__with_{RELAY}" if self.on_post else self.name
+
+    @property
+    def relay_model(self) -> str:
+        return f"{RELAY}__with_{self.name}" if self.on_post else RELAY
+
+    def post_name(self, nestml_param: str) -> str:
+        """The neuron's name of a parameter the postsynaptic traces use."""
+        return f"{nestml_param}__for_{self.name}"
+
+    def post_cell_params(self) -> tuple:
+        """NestMapping.post_cell_params: (our PyNN name, the neuron's name) of every ``post``
+        parameter (our name as the translation table knows it)."""
+        return tuple((p.table_name or p.ours, self.post_name(p.nestml))
+                     for p in self.params if p.post)
+
+
+def _indent(text: str, n: int) -> str:
+    return "\n".join((" " * n + line) if line.strip() else "" for line in
+                     text.strip("\n").splitlines())
+
+
+def nestml_text(rule: NestmlRule, model) -> str:
+    """The NESTML model of ``rule`` (parameters generated from ``model``'s default set)."""
+    defaults = model.resolve(None)
+    lines = []
+    for p in rule.params:
+        # (a guard on a parameter that moves into the neuron breaks NESTML 9.0.0's neuron code
+        # generation: those are validated by the model before they get here)
+        guard = f" [[{p.nestml} {p.guard}]]" if p.guard and not p.post else ""
+        lines.append(f"{p.nestml} {p.unit} = {p.value(defaults)!r} {_unit_suffix(p.unit)}"
+                     f"{guard}".replace("  ", " ").rstrip())
+    # d: the connection's delay (NESTML's delay_variable), for rules that compare spike times
+    lines.append("d ms = 1 ms")
+    blocks = [f"model {rule.name}:", "    state:", _indent(rule.state, 8), "",
+              "    parameters:", _indent("\n".join(lines), 8), ""]
+    if rule.equations.strip():
+        blocks += ["    equations:", _indent(rule.equations, 8), ""]
+    blocks += ["    input:", "        pre_spikes <- spike"]
+    if rule.on_post:
+        blocks += ["        post_spikes <- spike"]
+    blocks += ["", "    output:", "        spike", ""]
+    if rule.on_post:
+        blocks += ["    onReceive(post_spikes):", _indent(rule.on_post, 8), ""]
+    blocks += ["    onReceive(pre_spikes):", _indent(rule.on_pre, 8), ""]
+    if rule.update.strip():
+        blocks += ["    update:", _indent(rule.update, 8), ""]
+    return "\n".join(blocks) + "\n"
+
+
+def _unit_suffix(unit: str) -> str:
+    return "" if unit in ("real", "integer", "boolean") else unit
+
+
+def rules() -> dict:
+    """{model name: (model, NestmlRule)} of every model with a NESTML rule."""
+    from . import MODELS
+    out = {}
+    for model in MODELS.values():
+        for mapping in (model.nest, getattr(model.nest, "variant", None)):
+            rule = getattr(mapping, "nestml", None) if mapping is not None else None
+            if rule is not None:
+                out[rule.name] = (model, rule)
+    return out
+
+
+def module_texts() -> dict:
+    """{file name: NESTML text} of the package's module (every rule and the relay)."""
+    texts = {f"{RELAY}.nestml": RELAY_TEXT}
+    for name, (model, rule) in sorted(rules().items()):
+        texts[f"{name}.nestml"] = nestml_text(rule, model)
+    return texts
+
+
+def _nest_version() -> str:
+    import nest
+    return str(nest.__version__)
+
+
+def module_dir(texts: dict | None = None) -> str:
+    """Where the module built from ``texts`` lives (keyed by their hash and the versions)."""
+    texts = module_texts() if texts is None else texts
+    h = hashlib.sha256()
+    for k in sorted(texts):
+        h.update(k.encode() + b"\0" + texts[k].encode() + b"\0")
+    h.update(f"nestml {NESTML_VERSION} nest {_nest_version()}".encode())
+    for name, (_, rule) in sorted(rules().items()):        # options that change the code
+        h.update(f"{name} {sorted(rule.synaptic_state)}".encode())
+    return os.path.join(cache_dir(), "nestml", h.hexdigest()[:16])
+
+
+def library_path(texts: dict | None = None) -> str:
+    return os.path.join(module_dir(texts), "install", f"{MODULE}.so")
+
+
+def check_toolchain():
+    """One line naming what is missing to build NESTML modules."""
+    missing = [tool for tool in ("cmake", "g++", "make") if shutil.which(tool) is None]
+    for header, package in (("boost/version.hpp", "libboost-dev"),
+                            ("gsl/gsl_errno.h", "libgsl-dev"), ("ltdl.h", "libltdl-dev")):
+        if not os.path.exists(os.path.join("/usr/include", header)):
+            missing.append(package)
+    try:
+        import pynestml  # noqa: F401
+    except ImportError:
+        missing.append(f"nestml=={NESTML_VERSION} (pip)")
+    if missing:
+        raise PlasticityError(f"cannot build the NESTML module: missing {', '.join(missing)} "
+                              f"(run: apt-get install {SYSTEM_PACKAGES}; or make install)")
+
+
+def _write_nest_config(folder: str) -> str:
+    """The replacement nest-config (see the module docstring); returns NESTML's nest_path."""
+    import nest
+    prefix = os.path.dirname(os.path.abspath(nest.__file__))
+    answers = {
+        "--prefix": prefix,
+        "--includes": f"-I{prefix}/include/nest -I/usr/include",
+        "--cflags": "-Wall -fopenmp -O2 -DNDEBUG -std=c++20 -D_GLIBCXX_USE_CXX11_ABI=0",
+        "--libs": "",
+        "--compiler": shutil.which("g++") or "g++",
+        "--static-libraries": "OFF",
+        "--version": _nest_version(),
+    }
+    os.makedirs(os.path.join(folder, "bin"), exist_ok=True)
+    path = os.path.join(folder, "bin", "nest-config")
+    cases = "\n".join(f'  {k}) echo "{v}";;' for k, v in answers.items())
+    with open(path, "w") as f:
+        f.write(f'#!/bin/sh\ncase "$1" in\n{cases}\n  *) echo "";;\nesac\n')
+    os.chmod(path, 0o755)
+    return folder
+
+
+def build(texts: dict | None = None, quiet: bool = True) -> str:
+    """Build the module (if not cached) and return the path of its library."""
+    import fcntl
+    texts = module_texts() if texts is None else texts
+    target = module_dir(texts)
+    library = library_path(texts)
+    if os.path.exists(library):
+        return library
+    check_toolchain()
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    with open(target + ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if os.path.exists(library):              # built by another process meanwhile
+            return library
+        tmp = tempfile.mkdtemp(prefix=".build-", dir=os.path.dirname(target))
+        try:
+            _generate(texts, tmp, quiet)
+            if not os.path.exists(os.path.join(tmp, "install", f"{MODULE}.so")):
+                raise PlasticityError("the NESTML build produced no module library")
+            shutil.rmtree(os.path.join(tmp, "target"), ignore_errors=True)
+            os.rename(tmp, target)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return library
+
+
+def _generate(texts, folder, quiet):
+    src = os.path.join(folder, "src")
+    os.makedirs(src)
+    for name, text in texts.items():
+        with open(os.path.join(src, name), "w") as f:
+            f.write(text)
+    pairs = [(name, rule) for name, (_, rule) in sorted(rules().items()) if rule.on_post]
+    pairs = [p for p in pairs if f"{p[0]}.nestml" in texts]
+    opts = {"nest_path": _write_nest_config(os.path.join(folder, "nest_prefix"))}
+    if pairs:
+        opts["neuron_synapse_pairs"] = [
+            {"neuron": RELAY, "synapses": {name: {"post_ports": ["post_spikes"]}}}
+            for name, _ in pairs]
+    opts["weight_variable"] = {name: "w" for name, _ in rules().items()
+                               if f"{name}.nestml" in texts}
+    opts["delay_variable"] = {name: "d" for name in opts["weight_variable"]}
+    opts["strictly_synaptic_vars"] = {name: list(rule.synaptic_state) for name, rule in pairs
+                                      if rule.synaptic_state}
+    log = os.path.join(folder, "build.log")
+    from pynestml.frontend.pynestml_frontend import generate_nest_target
+    saved = os.dup(1), os.dup(2)
+    env_path = os.environ.get("PATH", "")
+    try:
+        if quiet:                                   # cmake and make write to fds 1 and 2
+            with open(log, "w") as f:
+                os.dup2(f.fileno(), 1)
+                os.dup2(f.fileno(), 2)
+        os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env_path
+        generate_nest_target(input_path=src, target_path=os.path.join(folder, "target"),
+                             install_path=os.path.join(folder, "install"),
+                             module_name=MODULE, logging_level="ERROR", codegen_opts=opts)
+    except Exception as err:                        # noqa: BLE001 (NESTML raises many kinds)
+        detail = _first_error(log) or f"{type(err).__name__}: {err}"
+        raise PlasticityError(f"NESTML build failed: {detail}") from None
+    finally:
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        os.close(saved[0])
+        os.close(saved[1])
+        os.environ["PATH"] = env_path
+
+
+def _first_error(log: str) -> str:
+    try:
+        lines = open(log, errors="replace").read().splitlines()
+    except OSError:
+        return ""
+    for line in lines:
+        if "error" in line.lower() and ("error:" in line or "Error" in line):
+            return line.strip()[:300]
+    return ""
+
+
+def install(nest) -> str:
+    """Build if needed, then load the module into the running NEST kernel (once per kernel:
+    ``ResetKernel`` unloads it).  Under PyNN call it after ``sim.setup()``: it also makes the
+    ``_lbl`` copies pyNN.nest expects of every synapse model."""
+    library = build()
+    if RELAY not in nest.node_models:
+        if nest.network_size > 0:
+            raise PlasticityError("the NESTML module must be loaded before any node is created: "
+                                  "call plasticity.models.nestml.install(nest) right after "
+                                  "sim.setup() (or nest.ResetKernel())")
+        nest.Install(library)
+        for name in list(nest.synapse_models):
+            if name.endswith("__with_" + RELAY) or name in rules():
+                if name + "_lbl" not in nest.synapse_models:
+                    nest.CopyModel(name, name + "_lbl")
+    return library

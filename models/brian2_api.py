@@ -19,6 +19,7 @@ import numpy as np
 from brian2.devices.device import RuntimeDevice, get_device
 
 from .core import PlasticityError
+from .modulation import reward_pathway
 from . import get_model
 
 
@@ -135,39 +136,8 @@ def connect_reward(syn, reward_times, readout_times=(), name=None):
     if model is None:
         raise PlasticityError("connect_reward: the synapses must come from make_synapses "
                               "(or be a PyNN Projection of synapse_type)")
-    return reward_pathway(syn, model, reward_times, readout_times, name=name)
-
-
-def reward_pathway(syn, model, reward_times, readout_times=(), name=None, w="w", wunit=None,
-                   ticks_at_run_end=False, shift=0.0):
-    """The reward pathway of :func:`connect_reward` onto any ``brian2.Synapses`` running
-    ``model`` with weight variable ``w`` (PyNN's is ``weight``).  ``ticks_at_run_end``: a
-    read-out time T runs in the last step of a run up to T (the step that starts at T - dt)
-    and brings the state to T, so that the weight read after ``run(T)`` is exact at T (the
-    PyNN convention, where NEST's volume transmitter does the same).  ``shift`` (s): the
-    synapses see every event that much later (pyNN.brian2's dendritic delays: pre + d, post +
-    2 d): the reward arrives ``shift`` later too and a tick brings the state to T + shift."""
-    code = model.brian2.render_modulator(w=w, wunit=wunit or weight_unit_name(model))
-    if code is None:
-        raise PlasticityError(f"connect_reward: model '{model.name}' has no reward input")
-    if ticks_at_run_end:            # source 1 (ticks) advances to the end of its step
-        code = re.sub(r"\bt\b", f"(t + int(i == 1) * (dt + {shift!r}*second))", code)
-    reward = np.atleast_1d(np.asarray(b2.Quantity(reward_times) / b2.second, float))
-    ticks = np.atleast_1d(np.asarray(b2.Quantity(readout_times) / b2.second, float))
-    dt = float(syn.clock.dt / b2.second)
-    idx = np.concatenate([np.zeros(len(reward), int), np.ones(len(ticks), int)])
-    steps = np.round(np.concatenate([reward, ticks]) / dt)
-    if ticks_at_run_end:
-        steps[len(reward):] -= 1
-    name = name or f"{syn.name}_reward"
-    gen = b2.SpikeGeneratorGroup(2, idx, steps * dt * b2.second, dt=syn.clock.dt,
-                                 name=f"{name}_spikes")
-    pathway = b2.Synapses(gen, syn, on_pre=code, dt=syn.clock.dt, name=name)
-    pathway.connect()
-    if shift:
-        pathway.delay["i == 0"] = shift * b2.second
-    pathway.contained_objects.append(gen)
-    return pathway
+    return reward_pathway(syn, model, reward_times, readout_times, name=name,
+                          wunit=weight_unit_name(model))
 
 
 def current_value(syn, name, t=None):

@@ -239,13 +239,12 @@ def pynn_kwargs(model, values: dict, backend: str) -> dict:
     (PyNN units; ``w_init`` -> ``weight``).  On pynn.brian2 options become their numeric Brian2
     constants; on pynn.nest the model's check runs first (raises if not representable)."""
     if backend == "pynn.nest":
+        derived = {} if model.derived is None else model.derived(values)  # e.g. nearest: 0/1
         if model.needs_neuron:      # the rest lives on the neuron (cell_type)
             values = {k: v for k, v in values.items()
                       if k == "w_init" or k in {t.name for t in model.nest.table}}
         pynn_params = to_pynn(values)
-        if model.derived is not None:       # numeric flags of options (e.g. nearest)
-            pynn_params.update({k: v for k, v in to_pynn(model.derived(values)).items()
-                                if k not in pynn_params})
+        pynn_params.update({k: v for k, v in to_pynn(derived).items() if k not in pynn_params})
         if model.nest.check:
             model.nest.check(pynn_params)
         keep = {t.name for t in model.nest.table} | {a for a, _ in model.nest.post_cell_items()}
@@ -569,7 +568,7 @@ def connect_reward_pynn(projection, reward_times, readout_times=()):
         nest.Connect(parrot, syn_type.volume_transmitter, syn_spec={"delay": dt})
         projection._plasticity_reward = (gen, parrot)
         return parrot
-    from .brian2_api import reward_pathway
+    from .modulation import reward_pathway
     pathways = []
     for syn in brian2_synapses(projection):
         wunit = repr(b2.get_unit(syn.variables["weight"].dim))

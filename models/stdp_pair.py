@@ -64,6 +64,7 @@ from brian2 import ms
 
 from .core import (Brian2Equations, Model, NestMapping, Param, ParameterSet, PlasticityError,
                    Value, time_constant, translations)
+from .nestml import NestmlParam, NestmlRule
 from .spinnaker import pair_like
 
 SONG = "song_miller_abbott2000 (Song, Miller & Abbott 2000 Nat Neurosci 3:919; secondary: Brian " \
@@ -189,6 +190,54 @@ def _nest_check(p):
                               "expressed with NEST's lambda/alpha (alpha = A_minus/A_plus)")
 
 
+# NESTML (models/nestml.py): the rule as NEST's stdp_synapse states it, built by the package and
+# checked against stdp_synapse itself on the same spike trains (tests/test_nestml.py): a test of
+# the NESTML route against an independent implementation.  Not used for runs (the native model
+# is).  Traces stay in the synapse (see NestmlRule.synaptic_state); at a post spike coincident
+# with the pre spike the depression excludes it (NEST's rule), by hand.
+NESTML = NestmlRule(
+    name="stdp_pair_nestml_synapse",
+    params=[NestmlParam("tau_plus", "tau_plus", "ms", guard="> 0 ms"),
+            NestmlParam("tau_minus", "tau_minus", "ms", guard="> 0 ms"),
+            NestmlParam("A_plus", "A_plus"), NestmlParam("A_minus", "A_minus"),
+            NestmlParam("mu_plus", "mu_plus"), NestmlParam("mu_minus", "mu_minus"),
+            NestmlParam("Wmax", "w_max", guard="> 0")],
+    state="""w real = 1.
+x_tr real = 0.
+y_tr real = 0.
+y_before real = 0.
+t_lastpost ms = -1e9 ms""",
+    equations="""x_tr' = -x_tr / tau_plus
+y_tr' = -y_tr / tau_minus""",
+    on_post="""w = Wmax * min(1., w / Wmax + A_plus * (1 - w / Wmax)**mu_plus * x_tr)
+y_before = y_tr
+t_lastpost = t
+y_tr += 1""",
+    on_pre="""y_used real = y_tr
+if abs(t_lastpost + d - t) < 0.5 * resolution():
+    y_used = y_before
+w = Wmax * max(0., w / Wmax - A_minus * (w / Wmax)**mu_minus * y_used)
+x_tr += 1
+emit_spike(w)""",
+    synaptic_state=("x_tr", "y_tr", "y_before", "t_lastpost"))
+
+NEST_NESTML = NestMapping(
+    synapse_model=NESTML.synapse_model,
+    table=translations(
+        ("weight", "weight", 1000.0),
+        ("w_max", "Wmax", 1000.0),
+        ("tau_plus", "tau_plus"),
+        ("tau_minus", "tau_minus"),
+        ("A_plus", "A_plus"),
+        ("A_minus", "A_minus"),
+        ("mu_plus", "mu_plus"),
+        ("mu_minus", "mu_minus"),
+    ),
+    flush_gap=flush_gap,
+    note="NESTML",
+    nestml=NESTML,
+)
+
 NEST = NestMapping(
     synapse_model="stdp_synapse",
     table=translations(
@@ -205,6 +254,8 @@ NEST = NestMapping(
     post_cell_params=("tau_minus",),
     check=_nest_check,
     flush_gap=flush_gap,
+    variant=NEST_NESTML,                # (checks only: runs use stdp_synapse)
+    use_variant=lambda values: False,
 )
 
 MODEL = Model(

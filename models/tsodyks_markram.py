@@ -34,6 +34,7 @@ from brian2 import ms, pA
 
 from .core import (Brian2Equations, Model, NestMapping, Param, ParameterSet, Value,
                    time_constant, translations)
+from .nestml import NestmlParam, NestmlRule
 from .spinnaker import refuse, NO_STP
 
 TPM = "Tsodyks, Pawelzik & Markram (1998) Neural Comput 10:821"
@@ -104,6 +105,43 @@ u = u * facil_on * exp(-h_isi / (tau_facil + (1 - facil_on)*second))
 """,
 )
 
+# NESTML (models/nestml.py): NEST's tsodyks2_synapse as its documentation states it (u and x of
+# spike n+1 from those of spike n; the first spike uses the stored u and x, as NEST's does), built by the
+# package and checked against tsodyks2_synapse on the same trains (tests/test_nestml.py); not
+# used for runs.
+NESTML = NestmlRule(
+    name="tsodyks_markram_nestml_synapse",
+    params=[NestmlParam("U", "U", guard=">= 0"),
+            NestmlParam("tau_rec", "tau_rec", "ms", guard="> 0 ms"),
+            NestmlParam("tau_fac", "tau_facil", "ms", guard=">= 0 ms")],
+    state="""w real = 1.
+u real = 0.5
+x real = 1.
+t_last ms = -1 ms""",
+    on_pre="""if t_last >= 0 ms:
+    h ms = t - t_last
+    u_decay real = 0.
+    if tau_fac > 0 ms:
+        u_decay = exp(-h / tau_fac)
+    x = 1 + (x - x * u - 1) * exp(-h / tau_rec)
+    u = U + u * (1 - U) * u_decay
+t_last = t
+emit_spike(w * u * x)""",
+    update="")
+
+NEST_NESTML = NestMapping(
+    synapse_model=NESTML.synapse_model,
+    table=translations(
+        ("weight", "weight", 1000.0),
+        ("U", "U"),
+        ("tau_rec", "tau_rec"),
+        ("tau_facil", "tau_fac"),
+    ),
+    initial={"u": lambda p: p["U"], "x": lambda p: 1.0},
+    note="NESTML",
+    nestml=NESTML,
+)
+
 NEST = NestMapping(
     synapse_model="tsodyks2_synapse",
     table=translations(
@@ -114,6 +152,8 @@ NEST = NestMapping(
     ),
     # NEST's tsodyks2_synapse uses its stored (u, x) for the first spike: a rested synapse
     initial={"u": lambda p: p["U"], "x": lambda p: 1.0},
+    variant=NEST_NESTML,                # (checks only: runs use tsodyks2_synapse)
+    use_variant=lambda values: False,
 )
 
 MODEL = Model(

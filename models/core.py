@@ -358,6 +358,7 @@ class NestMapping:
     check: Callable[[dict], None] | None = None   # raises PlasticityError if not representable
     # NEST applies some updates lazily (at the next pre spike): gap (ms) after the schedule at
     # which the runner adds one flush pre spike so that reported weights include every event
+    # (at least one step: 0 puts it at the end of the brian2 run, one step after the schedule)
     flush_gap: Callable[[dict], float] | None = None
     # quiet time (ms) before the schedule starts in NEST: models whose t_lastspike starts at
     # simulator time 0 pair post spikes before the first pre spike with a phantom pre spike at

@@ -53,21 +53,28 @@ around the target with rate elasticity E = d ln r / d ln w it reads
 neuron), tau_scale = 20 s gives a damped return on a time scale of tens of seconds, so a few
 hundred simulated seconds show several time constants.
 
-Backends: brian2 and pynn.brian2.  NEST has no native scaling synapse; pynn.nest is refused with
-one line.
+Backends: brian2, pynn.brian2, and pynn.nest through NESTML (NEST has no scaling synapse).  The
+NESTML rule is event-driven (NEST updates a synapse only at its spikes): at each event it applies
+the exact solution above over the time since the previous event, then the event's jump.  With
+STDP the Brian2 code clips after every step; over an interval of n steps that composes to
+:math:`w_n = \min(w_0 F_n,\; w_{max} F_n / \max(F_1, F_n))` with :math:`F_k` the scaling factor
+of the first k steps (``ln F`` is convex in time because e only decays between events, so the
+largest partial factor is at an end of the interval): the same weights up to rounding (each
+Brian2 step rounds once; tests/test_nestml.py derives the tolerance from the number of steps).
+The weight is read at the end of a run through a final presynaptic spike one step after the
+schedule (with A_minus set to 0 first, so that it changes nothing but the scaling).
 """
 from dataclasses import replace
 
 from brian2 import Hz, second
 
-from .core import Brian2Equations, Model, Param, ParameterSet, PlasticityError, Value
+from .core import (Brian2Equations, Model, NestMapping, Param, ParameterSet, PlasticityError,
+                   Value, translations)
+from .nestml import NestmlParam, NestmlRule
 from .spinnaker import refuse
 from . import stdp_pair
 
 DEMO = "demonstration value, not published (reference vanrossum2000_paper_values has no numbers)"
-NO_NEST = ("NEST 3.10 has no synaptic-scaling synapse model (a scaling rule needs the "
-           "postsynaptic rate at every synapse of the neuron); run it on brian2 or pynn.brian2")
-
 SCALING_PARAMS = [
     Param("tau_scale", second, "scaling time constant", low=0.0, low_open=True),
     Param("tau_a", second, "time constant of the activity sensor", low=0.0, low_open=True),
@@ -93,6 +100,58 @@ _SCALE_STEP = """
 {w} = {w} * exp((dt - e_act * tau_a * (1 - exp(-dt / tau_a))) / tau_scale)
 e_act = e_act * exp(-dt / tau_a)
 """
+
+# NESTML (models/nestml.py): the exact scaling step over the time h since the last event; T is
+# the event's time at the synapse (a post spike's is t + d).  ``clip``: the per-step clip to
+# [0, w_max] of a combined rule, composed over the interval (module docstring).
+NESTML_PARAMS = [NestmlParam("tau_scale", "tau_scale", "ms", guard="> 0 ms"),
+                 NestmlParam("tau_a", "tau_a", "ms", guard="> 0 ms"),
+                 # (a number in Hz: NESTML 9.0.0 does not convert ms * Hz to a number)
+                 NestmlParam("r_target", "r_target", "real", guard="> 0")]
+NESTML_STATE = """e_act real = 1.
+t_adv ms = 0 ms"""
+NESTML_ADVANCE = """h_{k} ms = {T} - t_adv
+if h_{k} > 0 ms:
+    F_{k} real = exp((h_{k} - e_act * tau_a * (1 - exp(-h_{k} / tau_a))) / tau_scale)
+{clip}    e_act = e_act * exp(-h_{k} / tau_a)
+t_adv = {T}
+"""
+NESTML_CLIP = """    F1_{k} real = exp((resolution() - e_act * tau_a * (1 - exp(-resolution() / tau_a))) / tau_scale)
+    w = min(w * F_{k}, Wmax * F_{k} / max(F1_{k}, F_{k}))
+"""
+NESTML_SENSOR = "e_act += 1000 ms / (tau_a * r_target)"     # 1 / (tau_a r_target), r in Hz
+
+
+def nestml_advance(time: str, key: str, clip: bool) -> str:
+    c = NESTML_CLIP.format(k=key) if clip else f"    w = w * F_{key}\n"
+    return NESTML_ADVANCE.format(T=time, k=key, clip=c)
+
+
+NESTML = NestmlRule(
+    name="synaptic_scaling_nestml_synapse",
+    params=NESTML_PARAMS,
+    state="w real = 1.\n" + NESTML_STATE,
+    on_post=nestml_advance("t + d", "post", clip=False) + NESTML_SENSOR,
+    on_pre=nestml_advance("t", "pre", clip=False) + "emit_spike(w)",
+    update="",
+    synaptic_state=("e_act", "t_adv"),
+    why="the per-step Brian2 code composed over the interval between events (exact)")
+
+SCALING_TABLE = (("tau_scale", "tau_scale"), ("tau_a", "tau_a"), ("r_target", "r_target"))
+
+
+def flush_at_end(values) -> float:
+    """A flush pre spike one step after the schedule (the gap is the run's own step)."""
+    return 0.0
+
+
+NEST = NestMapping(
+    synapse_model=NESTML.synapse_model,
+    table=translations(("weight", "weight", 1000.0), *SCALING_TABLE),
+    flush_gap=flush_at_end,
+    note="NESTML",
+    nestml=NESTML,
+)
 
 MODEL = Model(
     spinnaker=refuse("synaptic_scaling cannot run on SpiNNaker: sPyNNaker 7.4.1 has no "
@@ -122,11 +181,10 @@ MODEL = Model(
         on_post=_SENSOR_POST,
         initial={"e_act": 1.0},
         per_step=_SCALE_STEP),
-    nest=None,
+    nest=NEST,
     recorded=("w", "e_act"),
     coincidence_rule="post spikes of a step enter the sensor before that step's scaling; pre "
                      "spikes only transmit",
-    no_nest_reason=NO_NEST,
 )
 
 
@@ -151,9 +209,35 @@ def combine(base: Model, name: str) -> Model:
                        post_first=None if b.post_first is None else (
                            b.post_first[0] + _SENSOR_MODEL, b.post_first[1],
                            b.post_first[2] + "\n" + _SENSOR_POST + "\n")),
-        nest=None, no_nest_reason=NO_NEST, recorded=(*base.recorded, "e_act"),
+        nest=_combined_nest(base, name), recorded=(*base.recorded, "e_act"),
         spinnaker=refuse(f"{name} cannot run on SpiNNaker: sPyNNaker 7.4.1 has no homeostatic "
                          "scaling", f"{base.name} (without scaling)"))
+
+
+def _combined_nest(base: Model, name: str):
+    """The NESTML rule of ``base`` plus scaling: the base rule's NESTML (its variant, or its own
+    NESTML mapping) with the scaling advance before each event's statements and the sensor after
+    a post spike's; A_minus is zeroed before the flush spike."""
+    mapping = base.nest.variant if base.nest and base.nest.variant else base.nest
+    rule = getattr(mapping, "nestml", None)
+    if rule is None:
+        return None
+    combined = NestmlRule(
+        name=f"{name}_nestml_synapse",
+        params=[*rule.params, *NESTML_PARAMS],
+        state=rule.state + "\n" + NESTML_STATE,
+        equations=rule.equations,
+        on_post=nestml_advance("t + d", "post", clip=True) + rule.on_post + "\n" +
+        NESTML_SENSOR,
+        on_pre=nestml_advance("t", "pre", clip=True) + rule.on_pre,
+        update=rule.update,
+        synaptic_state=(*rule.synaptic_state, "e_act", "t_adv"),
+        why=f"{base.name}'s NESTML with the scaling advance (exact, clip composed)")
+    table = {t.name: t for t in mapping.table}
+    return replace(mapping, synapse_model=combined.synapse_model, nestml=combined,
+                   table=[*table.values(), *translations(*SCALING_TABLE)],
+                   flush_gap=flush_at_end, flush_zero=("A_minus",), note="NESTML",
+                   variant=None, use_variant=None, check=None)
 
 
 def _stdp_pair_scaling():

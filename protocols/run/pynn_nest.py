@@ -88,7 +88,10 @@ def run_schedule(model, values, schedule, w0, threads=1, progress=False):
         offset += np.round(model.nest.lead_in(values) / dt_ms) * dt_ms
     flush_ms = None
     if model.nest.flush_gap is not None:
-        flush_ms = np.round((schedule.duration_ms + model.nest.flush_gap(values)) / dt_ms) * dt_ms
+        # at least one step after the schedule: the end of the brian2 run (a rule that changes
+        # between events, e.g. scaling, is read there)
+        gap = max(model.nest.flush_gap(values), dt_ms)
+        flush_ms = np.round((schedule.duration_ms + gap) / dt_ms) * dt_ms
 
     def source(role, shift_ms, extra=None):
         trains = [(getattr(c, role) if extra is None else np.append(getattr(c, role), extra))

@@ -82,7 +82,9 @@ import math
 import numpy as np
 from brian2 import ms, second
 
-from .core import (Brian2Equations, Model, Param, ParameterSet, Readout, Value, time_constant)
+from .core import (Brian2Equations, Model, NestMapping, Param, ParameterSet, Readout, Value,
+                   time_constant, translations)
+from .nestml import NestmlParam, NestmlRule
 from .spinnaker import refuse
 
 PAPER = ("Graupner & Brunel (2012) PNAS 109:3991 (noise term: erratum doi "
@@ -209,6 +211,84 @@ ca += Cpost
 )
 
 
+# NESTML (models/nestml.py).  NEST updates a synapse only at its spikes, so the rule replays
+# the Brian2 time steps between two events inside the event (a loop over the steps): at each
+# step the delayed presynaptic calcium jumps due then, rho's Euler-Maruyama step with the
+# calcium held at its value after the step's jumps, then the exact calcium decay -- the Brian2
+# order (update_after_synapses, per_step).  Presynaptic calcium jumps wait in a queue of
+# QUEUE steps (a pre spike more often than every D / QUEUE ms would overflow it: counted in
+# q_lost, and the runner refuses the result).  No ODE block: NESTML 9.0.0's numeric (GSL) solver
+# would ignore per-connection parameters and cannot reproduce the thresholded per-step scheme.
+# Noise: NEST's random_normal, drawn only where the noise term is non-zero (Brian2 draws every
+# step; the statistics are the same, the streams differ).
+QUEUE = 8
+_ADVANCE = """k_{key} real = round(({T}) / resolution())
+while k_next < k_{key}:
+{queue_pop}    a_d = 0.
+    if ca > theta_d:
+        a_d = 1.
+    a_p = 0.
+    if ca > theta_p:
+        a_p = 1.
+    noise = 0.
+    if sigma > 0. and a_d + a_p > 0.:
+        noise = sigma * ((a_d + a_p) * resolution() / tau)**0.5 * random_normal(0., 1.)
+    w = w + resolution() * (-w * (1 - w) * (rho_star - w) + gamma_p * (1 - w) * a_p - gamma_d * w * a_d) / tau + noise
+    ca = ca * exp(-resolution() / tau_Ca)
+    k_next += 1
+"""
+_POP = """    if q{i} == k_next:
+        ca += Cpre
+        q{i} = -1.
+"""
+_PUSH = "\n".join(f"{'if' if i == 0 else 'elif'} q{i} < 0.:\n    q{i} = k_pre + n_D"
+                   for i in range(QUEUE)) + "\nelse:\n    q_lost += 1"
+
+
+def _advance(time, key):
+    return _ADVANCE.format(T=time, key=key,
+                           queue_pop="".join(_POP.format(i=i) for i in range(QUEUE)))
+
+
+NESTML = NestmlRule(
+    name="graupner_brunel_nestml_synapse",
+    params=[NestmlParam("tau_Ca", "tau_Ca", "ms", guard="> 0 ms"),
+            NestmlParam("Cpre", "Cpre"), NestmlParam("Cpost", "Cpost"),
+            NestmlParam("theta_d", "theta_d"), NestmlParam("theta_p", "theta_p"),
+            NestmlParam("gamma_d", "gamma_d"), NestmlParam("gamma_p", "gamma_p"),
+            NestmlParam("sigma", "sigma"),
+            NestmlParam("tau", "tau", "ms", guard="> 0 ms"),
+            NestmlParam("rho_star", "rho_star"),
+            NestmlParam("D", "D", "ms", guard=">= 0 ms")],
+    state="\n".join(["w real = 0.", "ca real = 0.", "k_next real = 0.", "q_lost real = 0.",
+                     "a_d real = 0.", "a_p real = 0.", "noise real = 0.",
+                     *[f"q{i} real = -1." for i in range(QUEUE)]]),
+    on_post=_advance("t + d", "post") + "ca += Cpost",
+    on_pre=_advance("t", "pre") + """n_D real = round(D / resolution())
+if n_D < 0.5:
+    ca += Cpre
+else:
+""" + "\n".join("    " + line for line in _PUSH.splitlines()) + "\nemit_spike(w)",
+    update="",
+    synaptic_state=("ca", "k_next", "q_lost", "a_d", "a_p", "noise",
+                    *[f"q{i}" for i in range(QUEUE)]),
+    why="Brian2's per-step scheme replayed between events")
+
+NEST = NestMapping(
+    synapse_model=NESTML.synapse_model,
+    table=translations(
+        ("weight", "weight"),                  # rho (the synapse transmits rho)
+        ("tau_Ca", "tau_Ca"), ("Cpre", "Cpre"), ("Cpost", "Cpost"),
+        ("theta_d", "theta_d"), ("theta_p", "theta_p"), ("gamma_d", "gamma_d"),
+        ("gamma_p", "gamma_p"), ("sigma", "sigma"), ("tau", "tau"), ("rho_star", "rho_star"),
+        ("D", "D"),
+    ),
+    flush_gap=lambda values: 0.0,           # read rho at the end of the run (one step after)
+    note="NESTML",
+    nestml=NESTML,
+)
+
+
 def _starts(values):
     return [0.0, 1.0]
 
@@ -256,12 +336,10 @@ MODEL = Model(
     weight_unit=None,
     plastic=True,
     brian2=BRIAN2,
-    nest=None,
+    nest=NEST,
     coincidence_rule="calcium transients add; no pairing term",
     derived=_derived,
     derived_weight=("w_unit",),
     readout=Readout(starts=_starts, replicas=_replicas, combine=_combine,
                     doc="fraction beta UP before; UP = rho > rho_star after; strength ratio b"),
-    no_nest_reason="NEST has no Graupner-Brunel synapse and a NESTML build was not made to "
-                   "work here",
 )

@@ -324,8 +324,11 @@ def _first_error(log: str) -> str:
         lines = open(log, errors="replace").read().splitlines()
     except OSError:
         return ""
-    for line in lines:
-        if "error" in line.lower() and ("error:" in line or "Error" in line):
+    for line in lines:                  # NESTML's own messages: "[n, model, ERROR, [pos]]: ..."
+        if ", ERROR, " in line:
+            return line.strip()[:300]
+    for line in lines:                  # the compiler's
+        if "error:" in line or "Error" in line:
             return line.strip()[:300]
     return ""
 

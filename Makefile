@@ -7,11 +7,29 @@ export MPLBACKEND := Agg
 export PYNEST_QUIET := 1
 export PYTHONWARNINGS := ignore
 
-.PHONY: all install reproduce test bench clean
+.PHONY: all install reproduce test bench clean system-packages
 
 all: reproduce
 
+# System packages to build NESTML modules against the NEST wheel (models/nestml.py): headers and
+# build tools.  Installed with apt-get when running as root; otherwise one line says what to run.
+SYSTEM_PACKAGES := cmake g++ make libboost-dev libgsl-dev libltdl-dev
+SYSTEM_HEADERS  := /usr/include/boost/version.hpp /usr/include/gsl/gsl_errno.h /usr/include/ltdl.h
+
+system-packages:
+	@missing=0; for f in $(SYSTEM_HEADERS); do [ -e $$f ] || missing=1; done; \
+	for t in cmake g++ make; do command -v $$t >/dev/null || missing=1; done; \
+	if [ $$missing = 1 ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing system packages: $(SYSTEM_PACKAGES)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
+	  else \
+	    echo "missing system packages for NESTML builds: run 'sudo apt-get install $(SYSTEM_PACKAGES)'"; exit 1; \
+	  fi; \
+	fi
+
 $(STAMP): pyproject.toml
+	$(MAKE) --no-print-directory system-packages
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test,spinnaker]'

@@ -65,7 +65,11 @@ def cmd_list(args):
             elif b == "pynn.nest" and m.nest is None:
                 cells.append("native types (own runner)")
             elif b == "pynn.nest":
-                cells.append(m.nest.synapse_model + (f" ({m.nest.note})" if m.nest.note else ""))
+                if m.nest.nestml is not None:       # built here from the model (NESTML)
+                    cells.append(f"NESTML {m.nest.nestml.name}")
+                else:
+                    cells.append(m.nest.synapse_model +
+                                 (f" ({m.nest.note})" if m.nest.note else ""))
             else:
                 cells.append("yes")
         rows.append([m.name, *cells, spinnaker.support_cell(m)])
@@ -93,6 +97,7 @@ def cmd_show(args):
     print(f"{model.name}: {model.title}")
     print(f"  backends: {', '.join(model.supported_backends())}"
           + (f"; NEST {model.nest.synapse_model}" if model.nest else "")
+          + (" (NESTML, built here)" if model.nest and model.nest.nestml else "")
           + f"; weight unit: {unit_string(model.weight_unit)}")
     for name, ps in model.parameter_sets.items():
         mark = " (default)" if name == model.default_set else ""

@@ -34,6 +34,7 @@ __all__ = ["BACKENDS", "MODELS", "Model", "PlasticityError", "get_model"]
 from .brian2_api import connect_reward, current_value, make_neuron, make_synapses  # noqa: E402
 from .nest_api import nest_synapse  # noqa: E402
 from .pynn_types import cell_type, synapse_type  # noqa: E402
+from .user_rule import define_rule, rule_param  # noqa: E402
 
 __all__ += ["connect_reward", "current_value", "make_neuron", "make_synapses", "nest_synapse", "synapse_type",
-            "cell_type"]
+            "cell_type", "define_rule", "rule_param"]

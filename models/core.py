@@ -276,6 +276,9 @@ class Brian2Equations:
     # that cannot be brought forward (e.g. a stochastic recovery, drawn at the next spike)
     current: str | None = None
     not_current: tuple = ()
+    # the code assumes the post pathway runs before the pre pathway within a time step, wherever
+    # the Synapses come from (a user's rule: NEST's order at coincident spikes)
+    post_pathway_first: bool = False
 
     def render(self, w="w", wunit="1", transmit="", post_first=False):
         """(model, on_pre, on_post); ``on_pre`` is a dict {pathway: code} with pathways.
@@ -327,7 +330,8 @@ class Brian2Equations:
         """After ``connect`` and parameter setting: pathway delays, update order, per-step code
         (``{w}`` in it becomes ``w``, PyNN's ``weight``).  Idempotent: call it again after
         changing per-synapse constants (delays are re-read)."""
-        if getattr(syn, "_plasticity_post_first", False) and self.post_first:
+        if getattr(syn, "_plasticity_post_first", False) and self.post_first or \
+                self.post_pathway_first:
             syn.post.order = syn.pre.order - 1      # the post pathway runs first
         from brian2.devices.device import RuntimeDevice, get_device
         standalone = not isinstance(get_device(), RuntimeDevice)

@@ -61,8 +61,11 @@ jump equal to the threshold does not cross it (authors' code: time above thresho
 
 pyNN.brian2 runs the same equations; PyNN cannot express the extra pathway, the update order
 or the per-step decay, so call ``plasticity.models.pynn_types.finalize_projection(projection,
-"graupner_brunel")`` after building a Projection (the protocol runner does).  NEST has no native model of this rule; a NESTML build was
-not made to work here (see the README), so ``pynn.nest`` raises an error.
+"graupner_brunel")`` after building a Projection (the protocol runner does; a user's
+``synapse_type`` does it before each ``sim.run``).  NEST has no model of this rule: pynn.nest
+runs a NESTML rule built by the package (``NESTML`` below, models/nestml.py) that replays the
+Brian2 steps between events; with sigma = 0 it equals brian2 to rounding, with noise
+statistically (tests/test_nestml.py).
 
 Coincident spikes: calcium transients add; the rule has no spike-pairing term, so order within a
 time step does not matter.
@@ -272,7 +275,8 @@ else:
     update="",
     synaptic_state=("ca", "k_next", "q_lost", "a_d", "a_p", "noise",
                     *[f"q{i}" for i in range(QUEUE)]),
-    why="Brian2's per-step scheme replayed between events")
+    why="Brian2's per-step scheme replayed between events",
+    overflow="q_lost")
 
 NEST = NestMapping(
     synapse_model=NESTML.synapse_model,

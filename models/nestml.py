@@ -34,6 +34,7 @@ NESTML and NEST versions), so a failed build leaves nothing behind; a lock seria
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -46,7 +47,15 @@ from .core import PlasticityError, cache_dir
 NESTML_VERSION = "9.0.0"
 MODULE = "plasticitymodule"
 RELAY = "plasticity_relay"
-RELAY_TEXT = f"""model {RELAY}:
+# rules declared by a user (models/user_rule.py) go into a module of their own, with its own
+# relay, so that the package's module and the user's can be loaded side by side
+USER_MODULE = "plasticityusermodule"
+USER_RELAY = "plasticity_user_relay"
+RELAYS = {MODULE: RELAY, USER_MODULE: USER_RELAY}
+
+
+def relay_text(relay: str) -> str:
+    return f"""model {relay}:
     input:
         imposed <- spike
         plastic <- spike
@@ -57,6 +66,9 @@ RELAY_TEXT = f"""model {RELAY}:
     onReceive(imposed):
         emit_spike()
 """
+
+
+RELAY_TEXT = relay_text(RELAY)
 # receptor numbers of the relay's ports (NESTML numbers spike ports from 1)
 RECEPTORS = {"imposed": 1, "plastic": 2}
 SYSTEM_PACKAGES = "cmake g++ make libboost-dev libgsl-dev libltdl-dev"
@@ -111,18 +123,30 @@ class NestmlRule:
     # stdp_triplet_synapse).  Kept in the synapse, the traces are integrated by the synapse
     # between its own events, which needs no history.
     synaptic_state: tuple = ()
+    # a state variable that counts events the rule had to drop (e.g. a full queue): the runner
+    # refuses a result where it is not 0
+    overflow: str = ""
+    user: bool = False               # declared by a user (define_rule): the user module
 
     def __post_init__(self):
         if not self.name.endswith("_synapse"):      # NESTML tells synapses by the name
             raise PlasticityError(f"NESTML synapse model names end in '_synapse': {self.name}")
 
     @property
+    def module(self) -> str:
+        return USER_MODULE if self.user else MODULE
+
+    @property
+    def relay(self) -> str:
+        return RELAYS[self.module]
+
+    @property
     def synapse_model(self) -> str:
-        return f"{self.name}__with_{RELAY}" if self.on_post else self.name
+        return f"{self.name}__with_{self.relay}" if self.on_post else self.name
 
     @property
     def relay_model(self) -> str:
-        return f"{RELAY}__with_{self.name}" if self.on_post else RELAY
+        return f"{self.relay}__with_{self.name}" if self.on_post else self.relay
 
     def post_name(self, nestml_param: str) -> str:
         """The neuron's name of a parameter the postsynaptic traces use."""
@@ -172,22 +196,22 @@ def _unit_suffix(unit: str) -> str:
     return "" if unit in ("real", "integer", "boolean") else unit
 
 
-def rules() -> dict:
-    """{model name: (model, NestmlRule)} of every model with a NESTML rule."""
+def rules(module: str = MODULE) -> dict:
+    """{rule name: (model, NestmlRule)} of every registered model's NESTML rule in ``module``."""
     from . import MODELS
     out = {}
     for model in MODELS.values():
         for mapping in (model.nest, getattr(model.nest, "variant", None)):
             rule = getattr(mapping, "nestml", None) if mapping is not None else None
-            if rule is not None:
+            if rule is not None and rule.module == module:
                 out[rule.name] = (model, rule)
     return out
 
 
-def module_texts() -> dict:
-    """{file name: NESTML text} of the package's module (every rule and the relay)."""
-    texts = {f"{RELAY}.nestml": RELAY_TEXT}
-    for name, (model, rule) in sorted(rules().items()):
+def module_texts(module: str = MODULE) -> dict:
+    """{file name: NESTML text} of ``module`` (its rules and its relay)."""
+    texts = {f"{RELAYS[module]}.nestml": relay_text(RELAYS[module])}
+    for name, (model, rule) in sorted(rules(module).items()):
         texts[f"{name}.nestml"] = nestml_text(rule, model)
     return texts
 
@@ -197,20 +221,20 @@ def _nest_version() -> str:
     return str(nest.__version__)
 
 
-def module_dir(texts: dict | None = None) -> str:
-    """Where the module built from ``texts`` lives (keyed by their hash and the versions)."""
-    texts = module_texts() if texts is None else texts
-    h = hashlib.sha256()
+def module_dir(module: str = MODULE, texts: dict | None = None) -> str:
+    """Where ``module`` built from ``texts`` lives (keyed by their hash and the versions)."""
+    texts = module_texts(module) if texts is None else texts
+    h = hashlib.sha256(module.encode())
     for k in sorted(texts):
         h.update(k.encode() + b"\0" + texts[k].encode() + b"\0")
     h.update(f"nestml {NESTML_VERSION} nest {_nest_version()}".encode())
-    for name, (_, rule) in sorted(rules().items()):        # options that change the code
+    for name, (_, rule) in sorted(rules(module).items()):   # options that change the code
         h.update(f"{name} {sorted(rule.synaptic_state)}".encode())
     return os.path.join(cache_dir(), "nestml", h.hexdigest()[:16])
 
 
-def library_path(texts: dict | None = None) -> str:
-    return os.path.join(module_dir(texts), "install", f"{MODULE}.so")
+def library_path(module: str = MODULE, texts: dict | None = None) -> str:
+    return os.path.join(module_dir(module, texts), "install", f"{module}.so")
 
 
 def check_toolchain():
@@ -251,12 +275,12 @@ def _write_nest_config(folder: str) -> str:
     return folder
 
 
-def build(texts: dict | None = None, quiet: bool = True) -> str:
-    """Build the module (if not cached) and return the path of its library."""
+def build(module: str = MODULE, texts: dict | None = None, quiet: bool = True) -> str:
+    """Build ``module`` (if not cached) and return the path of its library."""
     import fcntl
-    texts = module_texts() if texts is None else texts
-    target = module_dir(texts)
-    library = library_path(texts)
+    texts = module_texts(module) if texts is None else texts
+    target = module_dir(module, texts)
+    library = library_path(module, texts)
     if os.path.exists(library):
         return library
     check_toolchain()
@@ -267,8 +291,8 @@ def build(texts: dict | None = None, quiet: bool = True) -> str:
             return library
         tmp = tempfile.mkdtemp(prefix=".build-", dir=os.path.dirname(target))
         try:
-            _generate(texts, tmp, quiet)
-            if not os.path.exists(os.path.join(tmp, "install", f"{MODULE}.so")):
+            _generate(module, texts, tmp, quiet)
+            if not os.path.exists(os.path.join(tmp, "install", f"{module}.so")):
                 raise PlasticityError("the NESTML build produced no module library")
             shutil.rmtree(os.path.join(tmp, "target"), ignore_errors=True)
             os.rename(tmp, target)
@@ -277,20 +301,20 @@ def build(texts: dict | None = None, quiet: bool = True) -> str:
     return library
 
 
-def _generate(texts, folder, quiet):
+def _generate(module, texts, folder, quiet):
     src = os.path.join(folder, "src")
     os.makedirs(src)
     for name, text in texts.items():
         with open(os.path.join(src, name), "w") as f:
             f.write(text)
-    pairs = [(name, rule) for name, (_, rule) in sorted(rules().items()) if rule.on_post]
+    pairs = [(name, rule) for name, (_, rule) in sorted(rules(module).items()) if rule.on_post]
     pairs = [p for p in pairs if f"{p[0]}.nestml" in texts]
     opts = {"nest_path": _write_nest_config(os.path.join(folder, "nest_prefix"))}
     if pairs:
         opts["neuron_synapse_pairs"] = [
-            {"neuron": RELAY, "synapses": {name: {"post_ports": ["post_spikes"]}}}
+            {"neuron": RELAYS[module], "synapses": {name: {"post_ports": ["post_spikes"]}}}
             for name, _ in pairs]
-    opts["weight_variable"] = {name: "w" for name, _ in rules().items()
+    opts["weight_variable"] = {name: "w" for name, _ in rules(module).items()
                                if f"{name}.nestml" in texts}
     opts["delay_variable"] = {name: "d" for name in opts["weight_variable"]}
     opts["strictly_synaptic_vars"] = {name: list(rule.synaptic_state) for name, rule in pairs
@@ -299,27 +323,39 @@ def _generate(texts, folder, quiet):
     from pynestml.frontend.pynestml_frontend import generate_nest_target
     saved = os.dup(1), os.dup(2)
     env_path = os.environ.get("PATH", "")
+    failure = None
     try:
-        if quiet:                                   # cmake and make write to fds 1 and 2
-            with open(log, "w") as f:
-                os.dup2(f.fileno(), 1)
-                os.dup2(f.fileno(), 2)
-        os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env_path
-        generate_nest_target(input_path=src, target_path=os.path.join(folder, "target"),
-                             install_path=os.path.join(folder, "install"),
-                             module_name=MODULE, logging_level="ERROR", codegen_opts=opts)
+        with open(log, "w") as f:                   # NESTML, cmake and make write to fds 1, 2
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(f.fileno(), 1)
+            os.dup2(f.fileno(), 2)
+            os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env_path
+            # (and Python's own sys.stdout, which may not be fd 1, e.g. under pytest)
+            with contextlib.redirect_stdout(f), contextlib.redirect_stderr(f):
+                generate_nest_target(input_path=src, target_path=os.path.join(folder, "target"),
+                                     install_path=os.path.join(folder, "install"),
+                                     module_name=module, logging_level="ERROR",
+                                     codegen_opts=opts)
     except Exception as err:                        # noqa: BLE001 (NESTML raises many kinds)
-        detail = _first_error(log) or f"{type(err).__name__}: {err}"
-        raise PlasticityError(f"NESTML build failed: {detail}") from None
+        failure = f"{type(err).__name__}: {err}"
     finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
         os.dup2(saved[0], 1)
         os.dup2(saved[1], 2)
         os.close(saved[0])
         os.close(saved[1])
         os.environ["PATH"] = env_path
+    if not quiet:
+        print(open(log, errors="replace").read())
+    # NESTML skips a model with errors and builds the rest: any error line fails the build
+    detail = _first_error(log, nestml_only=True) or (failure and (_first_error(log) or failure))
+    if detail:
+        raise PlasticityError(f"NESTML build failed: {detail}")
 
 
-def _first_error(log: str) -> str:
+def _first_error(log: str, nestml_only: bool = False) -> str:
     try:
         lines = open(log, errors="replace").read().splitlines()
     except OSError:
@@ -327,25 +363,29 @@ def _first_error(log: str) -> str:
     for line in lines:                  # NESTML's own messages: "[n, model, ERROR, [pos]]: ..."
         if ", ERROR, " in line:
             return line.strip()[:300]
+    if nestml_only:
+        return ""
     for line in lines:                  # the compiler's
         if "error:" in line or "Error" in line:
             return line.strip()[:300]
     return ""
 
 
-def install(nest) -> str:
-    """Build if needed, then load the module into the running NEST kernel (once per kernel:
+def install(nest, module: str = MODULE) -> str:
+    """Build if needed, then load ``module`` into the running NEST kernel (once per kernel:
     ``ResetKernel`` unloads it).  Under PyNN call it after ``sim.setup()``: it also makes the
     ``_lbl`` copies pyNN.nest expects of every synapse model."""
-    library = build()
-    if RELAY not in nest.node_models:
+    library = build(module)
+    relay = RELAYS[module]
+    if relay not in nest.node_models:
         if nest.network_size > 0:
             raise PlasticityError("the NESTML module must be loaded before any node is created: "
                                   "call plasticity.models.nestml.install(nest) right after "
                                   "sim.setup() (or nest.ResetKernel())")
         nest.Install(library)
+        names = set(rules(module))
         for name in list(nest.synapse_models):
-            if name.endswith("__with_" + RELAY) or name in rules():
+            if name.endswith("__with_" + relay) or name in names:
                 if name + "_lbl" not in nest.synapse_models:
                     nest.CopyModel(name, name + "_lbl")
     return library

@@ -112,7 +112,8 @@ def synapse_type(model_name: str, sim, params: str | None = None,
         syn.eqs = syn.eqs + f"\n{_DENDRITIC_MARK} : 1 (constant, shared)\n"
         _install_dendritic_delays(sim)
     b = model.brian2
-    if backend == "pynn.brian2" and (b.pathways or b.per_step or b.update_after_synapses):
+    if backend == "pynn.brian2" and (b.pathways or b.per_step or b.update_after_synapses or
+                                     b.post_pathway_first):
         syn.eqs = syn.eqs + f"\n{_FINALIZE_MARK}{model_name} : 1 (constant, shared)\n"
         _install_finalize(sim)
     return syn
@@ -441,7 +442,7 @@ def _nest_synapse_class(model_name: str, variant: bool):
     def _get_nest_synapse_model(self):
         if mapping.nestml is not None:
             from . import nestml
-            nestml.install(nest)
+            nestml.install(nest, mapping.nestml.module)
         name = NESTSynapseMixin._get_nest_synapse_model(self)
         if "Wmax" in native_names and "stdp" not in name:
             # pyNN.nest makes an inhibitory weight onto a conductance-based cell negative and
@@ -594,7 +595,7 @@ def nestml_relay_cell_class(model):
     from pyNN.nest.cells import native_cell_type
     from . import nestml
     rule = model.nest.nestml
-    nestml.install(nest)
+    nestml.install(nest, rule.module)
     base = native_cell_type(rule.relay_model)
 
     def get_receptor_type(self, name):

@@ -46,7 +46,9 @@ the strictly earlier pre spikes (stored before the jump) and applies the depress
 pyNN.nest: ``all_to_all`` maps to NEST's ``stdp_triplet_synapse`` (lazy potentiation: the runner
 adds a flush pre spike 50 tau_- after the schedule).  NEST has no nearest-spike triplet
 (its archiving node's traces accumulate) and PyNN has no triplet rule at all: ``nearest`` on
-pynn.nest raises an error (a NESTML build was not made to work here; see the README).
+pynn.nest runs the package's NESTML rule (``NESTML`` below, models/nestml.py), equal to brian2
+to rounding; the same NESTML text with ``all_to_all`` equals NEST's own stdp_triplet_synapse
+(tests/test_nestml.py).
 
 Parameter sets
 --------------

@@ -26,7 +26,7 @@ from .common import DEFAULT_SEED, OFFSET_MS, RunResult, initial_weights
 from .readout import collapse, expand
 
 __all__ = ["DEFAULT_SEED", "OFFSET_MS", "RunResult", "check_device", "initial_weights", "run",
-           "run_sets"]
+           "run_sets", "run_synapses"]
 
 
 def check_device(model: Model, backend: str, device: str):
@@ -36,8 +36,10 @@ def check_device(model: Model, backend: str, device: str):
         raise PlasticityError(f"--device {device} applies to backend brian2 only")
 
 
-def _run_one(model, values, schedule, w0, backend, threads=1, progress=False,
-             device="runtime"):
+def run_synapses(model, values, schedule, w0, backend, threads=1, progress=False,
+                 device="runtime"):
+    """Every condition of ``schedule`` as one synapse starting at ``w0`` on ``backend``: the raw
+    final weights (no population read-out, no parameter-set bookkeeping)."""
     if backend == "brian2":
         return brian2_runner.run_schedule(model, values, schedule, w0, progress=progress,
                                           device=device)
@@ -60,7 +62,7 @@ def run(model: Model, set_name: str, values: dict, schedule: Schedule, backend: 
     if backend == "pynn.nest" and model.for_nest(values).nest.check:
         model.for_nest(values).nest.check(to_pynn(values))     # before anything is built
     t0 = time.perf_counter()
-    result = _run_one(model, values, schedule, w0, backend, threads, progress, device)
+    result = run_synapses(model, values, schedule, w0, backend, threads, progress, device)
     result.wall_time_s = time.perf_counter() - t0
     result.set_name = set_name
     result.threads = threads
@@ -92,7 +94,7 @@ def run_sets(model: Model, sets: list, schedule: Schedule, backend: str,
                 big, groups = expand(model, values, schedule)
                 w0 = initial_weights(model, values, big)
                 t0 = time.perf_counter()
-                whole = _run_one(model, values, big, w0, backend, progress=progress,
+                whole = run_synapses(model, values, big, w0, backend, progress=progress,
                                  device=device)
                 r = collapse(model, name, values, schedule, whole, np.arange(len(w0)), groups)
                 r.wall_time_s = time.perf_counter() - t0

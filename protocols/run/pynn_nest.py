@@ -12,7 +12,7 @@ import os
 
 import numpy as np
 
-from plasticity.models.core import to_pynn
+from plasticity.models.core import PlasticityError, to_pynn
 from plasticity.models.pynn_types import (IMPOSED, PLASTIC, nest_parrot_cell_class,
                                           nest_synapse_class, nestml_relay_cell_class,
                                           pynn_kwargs)
@@ -81,7 +81,7 @@ def run_schedule(model, values, schedule, w0, threads=1, progress=False):
     nest.set_verbosity("M_ERROR")
     if model.nest.nestml is not None:           # before any node exists
         from plasticity.models import nestml
-        nestml.install(nest)
+        nestml.install(nest, model.nest.nestml.module)
     d_gen, d_syn = dt_ms, dt_ms
     offset = OFFSET_MS
     if model.nest.lead_in is not None:
@@ -153,6 +153,11 @@ def run_schedule(model, values, schedule, w0, threads=1, progress=False):
         else:
             progress_run(_runner(sim), end_ms, progress, dt_ms)
     final = conns.get("weight")
+    rule = model.nest.nestml
+    if rule is not None and rule.overflow and np.any(np.asarray(conns.get(rule.overflow)) > 0):
+        sim.end()
+        raise PlasticityError(f"{model.name} on pynn.nest: presynaptic spikes came faster than "
+                              f"the NESTML rule's queue holds ({rule.why}); use brian2")
     w_final = (np.asarray(final, dtype=float)[order] / w_scale / to_pynn_w)[:n]
     ev = recorder.get("events")
     ev_src = np.asarray(ev["senders"]) - pre.first_id

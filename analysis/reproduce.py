@@ -28,6 +28,7 @@ _PAIR_SETS = ("additive", "multiplicative", "van_rossum", "gutig")
 _NN = ("stdp_nn_symm", "stdp_nn_pre_centered", "stdp_nn_restr")
 _TRIPLET = tuple(MODELS["stdp_triplet"].parameter_sets)
 _TRIPLET_A2A = tuple(s for s in _TRIPLET if "all_to_all" in s)
+_TRIPLET_NN = tuple(s for s in _TRIPLET if "nearest" in s)
 _HIPPO = tuple(s for s in _TRIPLET if s.startswith("hippocampal"))
 ALL = BACKENDS
 _GB_CURVES = graupner_brunel.CURVE_SETS
@@ -45,6 +46,8 @@ PLAN = (
     # Sjöström: 600 s per run (0.1 Hz x 60 pairs); all triplet sets share one brian2 run
     ("sjostrom_2001", "stdp_triplet", _TRIPLET, ("brian2",)),
     ("sjostrom_2001", "stdp_triplet", _TRIPLET_A2A, ("pynn.nest",)),
+    # the nearest sets on pynn.nest run the package's NESTML rule (models/nestml.py)
+    ("sjostrom_2001", "stdp_triplet", _TRIPLET_NN, ("pynn.nest",)),
     ("sjostrom_2001", "stdp_pair", ("additive",), ("pynn.nest",)),
     *[("sjostrom_2001", m, ("additive",), ("pynn.nest",)) for m in _NN],
     ("sjostrom_2001", "stdp_power_law", ("nest_defaults",), ("pynn.nest",)),
@@ -62,7 +65,7 @@ PLAN = (
     ("sjostrom_2001", "graupner_brunel", ("cortical_slices",), ("brian2",), _GB_SJ_OPTS),
     # Dudek & Bear: 900 s simulated; deterministic (sigma = 0) to keep reproduce's length
     ("dudek_bear_1992", "graupner_brunel", ("DP", "cortical_slices", "hippocampal_slices"),
-     ("brian2",), _GB_DB_OPTS),
+     ("brian2", "pynn.nest"), _GB_DB_OPTS),           # pynn.nest: the NESTML rule
     ("dudek_bear_1992", "rate_bcm", ("dudek_bear",), ("brian2",)),
     # reward-modulated, inhibitory, stochastic and homeostatic rules (issue 5)
     ("izhikevich_2007", "stdp_dopamine", ("izhikevich2007", "nest_defaults"), ALL),

@@ -59,11 +59,15 @@ def nest_synapse(model_name: str, params: str | None = None, **overrides) -> Nes
         raise PlasticityError(f"model '{model_name}' has no NEST synapse model"
                               + (f": {model.no_nest_reason}" if model.no_nest_reason else ""))
     values = model.resolve(params, overrides)
+    model = model.for_nest(values)          # (a NESTML rule for some parameter sets)
+    mapping = model.nest
     # the parameters the NEST synapse and its post neuron take (a rule with its own neuron
     # keeps others, in units PyNN has none for: see the model's NEST section)
     names = {t.name for t in mapping.table} | {a for a, _ in mapping.post_cell_items()} | \
         {"w_init"} | {p.name for p in model.params if p.choices is not None}
     pynn = to_pynn({k: v for k, v in values.items() if k in names})
+    if model.derived is not None:           # numeric flags of options (e.g. nearest)
+        pynn.update({k: v for k, v in to_pynn(model.derived(values)).items() if k not in pynn})
     if mapping.check:
         mapping.check(pynn)
     pynn["weight"] = pynn.pop("w_init")
@@ -83,4 +87,12 @@ def nest_synapse(model_name: str, params: str | None = None, **overrides) -> Nes
                  "vt}) with the reward spikes connected to vt",)
     if mapping.neuron:
         needs += (f"post neurons of NEST model {mapping.neuron} with post_neuron",)
+    if mapping.nestml is not None:
+        rule = mapping.nestml
+        needs += (f"the package's NESTML module: plasticity.models.nestml.install(nest, "
+                  f"'{rule.module}') after nest.ResetKernel(), before creating nodes",)
+        if rule.on_post:
+            needs += (f"post neurons of NEST model {rule.relay_model} (a relay: receptor 1 "
+                      "repeats imposed spikes, receptor 2 takes this synapse; NESTML delivers "
+                      "post spikes to the synapse only through the neuron built with it)",)
     return NestSynapse(mapping.synapse_model, syn, post, needs, defaults)

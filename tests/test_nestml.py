@@ -187,3 +187,63 @@ def test_support_table_has_nest_for_every_spiking_rule():
     for model in MODELS.values():
         if model.family != "rate":
             assert "pynn.nest" in model.supported_backends(), model.name
+
+
+USER_RULE = '''
+from plasticity.models import define_rule, rule_param, get_model, make_synapses
+from plasticity.protocols.parity import compare_backends, random_schedule
+define_rule(
+    "hebb_symmetric", "Symmetric Hebbian STDP window",
+    params={"tau": rule_param("20 ms", "window time constant", "demonstration value"),
+            "A": rule_param("0.005", "amplitude", "demonstration value", weight=True),
+            "w_max": rule_param("1", "upper bound", "demonstration value", weight=True)},
+    traces={"x": ("tau", "pre"), "y": ("tau", "post")},
+    on_pre="w = clip(w + A * y, 0, w_max)",
+    on_post="w = clip(w + A * x, 0, w_max)",
+    w_init=rule_param("0.5", "initial weight", "demonstration value", weight=True))
+r = compare_backends("hebb_symmetric", schedule=random_schedule(seed=3),
+                     backends=("brian2", "pynn.brian2", "pynn.nest"))
+import brian2 as b2, numpy as np
+pre = b2.SpikeGeneratorGroup(1, [0], [10] * b2.ms)
+post = b2.SpikeGeneratorGroup(1, [0], [20] * b2.ms)
+S = make_synapses("hebb_symmetric", pre, post, connect=True)
+b2.run(30 * b2.ms)
+print(r.max_relative_difference, float(S.w[0]) - 0.5 - 0.005 * np.exp(-0.5))
+'''
+
+
+def test_a_rule_declared_once_runs_on_every_engine(tmp_path):
+    """define_rule: a rule that is in no simulator (a symmetric Hebbian window), declared once,
+    gives the same weights on brian2, pyNN.brian2 and pyNN.nest (NESTML user module) on the
+    same trains, coincident spikes included; and make_synapses runs it in plain Brian2 (one
+    pairing +10 ms: dw = A exp(-10/20), closed form).  In a subprocess: the declaration
+    registers the model in that process."""
+    import subprocess
+    import sys
+    (tmp_path / "brian_preferences").write_text("codegen.target = 'numpy'\n")
+    r = subprocess.run([sys.executable, "-c", USER_RULE], capture_output=True, text=True,
+                       cwd=tmp_path, timeout=600, env=dict(os.environ, PYTHONWARNINGS="ignore"))
+    assert r.returncode == 0, r.stderr[-2000:]
+    parity, closed = (float(x) for x in r.stdout.strip().splitlines()[-1].split())
+    assert parity <= 1e-9
+    assert abs(closed) <= 1e-12
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    ({"on_pre": "w = w + B"}, "unknown name 'B'"),
+    ({"on_pre": "w = max(w, 0)"}, "unknown function"),
+    ({"on_pre": "tau = 3"}, "is a parameter or trace"),
+    ({"on_pre": "w + 1"}, "not an assignment"),
+    ({"traces": {"x": ("A", "pre")}}, "is not a time"),
+    ({"traces": {"x": ("tau", "sideways")}}, "must be"),
+])
+def test_bad_rule_declarations_are_one_line_errors(kwargs, match):
+    from plasticity.models import define_rule, rule_param
+    decl = dict(params={"tau": rule_param("20 ms", "t", "s"),
+                        "A": rule_param("0.01", "a", "s", weight=True)},
+                traces={"x": ("tau", "pre")}, on_pre="w = w + A * x", on_post="w = w",
+                w_init=rule_param("0.5", "w0", "s", weight=True), register=False)
+    decl.update(kwargs)
+    with pytest.raises(PlasticityError, match=match) as err:
+        define_rule("my_rule", "test", **decl)
+    assert "\n" not in str(err.value)

@@ -32,6 +32,9 @@ def _scripts(title):
 CASES = [(f"brian2-{fam}", code) for fam, code in _scripts("Using a model from plain Brian2")]
 CASES += [("nest", re.findall(r"```python\n(.*?)```", _section("Using a model from plain NEST"),
                               re.S)[0])]
+CASES += [(f"nestml-{k}", code) for k, code in enumerate(re.findall(
+    r"```python\n(.*?)```", _section("Rules NEST does not ship: NESTML built here, and your own "
+                                      "rule"), re.S))]
 for fam, code in _scripts("Using a model from plain PyNN"):
     backend = re.search(r"^import pyNN\.(\w+) as sim(.*)$", code, re.M)
     CASES.append((f"pynn.{backend.group(1)}-{fam}", code))

@@ -62,8 +62,8 @@ def build(model, values, options, schedule_file=None):
 def simulate(model, set_name, values, schedule, backend, progress=False):
     if backend != "brian2":
         raise PlasticityError("homeostatic_scaling runs on backend brian2 only (a neuron driven "
-                              "by 1200 Poisson inputs; the scaling rule's pynn.brian2 parity is "
-                              "tested on imposed spike trains)")
+                              "by 1200 Poisson inputs; the scaling rule's pynn.brian2 and "
+                              "pynn.nest parity is tested on imposed spike trains)")
     import brian2 as b2
 
     p = schedule.meta

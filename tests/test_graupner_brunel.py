@@ -140,7 +140,8 @@ def test_curve_sets_have_their_published_shapes():
     print("shapes", shapes)
 
 
-def test_nest_is_refused_with_a_reason():
+def test_nest_runs_the_nestml_rule():
+    """pynn.nest runs the package's NESTML rule (parity: tests/test_nestml.py)."""
     m = get_model("graupner_brunel")
-    with pytest.raises(PlasticityError, match="NESTML"):
-        m.check_backend("pynn.nest")
+    m.check_backend("pynn.nest")
+    assert m.nest.nestml is not None and m.nest.nestml.name == "graupner_brunel_nestml_synapse"

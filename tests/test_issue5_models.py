@@ -208,10 +208,12 @@ def test_scaling_parity_pynn_brian2_and_engine_closed_form():
     assert np.ptp(expected) > 1e-3 * w0                             # trains differ
 
 
-def test_scaling_refused_on_nest_with_one_line():
+def test_homeostatic_scaling_network_refused_on_nest_with_one_line():
+    """The scaling rules run on pynn.nest (NESTML, tests/test_nestml.py), but the
+    homeostatic_scaling network (a neuron driven by 1200 inputs) is brian2's only."""
     from plasticity.models.core import PlasticityError
     for name in ("synaptic_scaling", "stdp_pair_scaling"):
-        with pytest.raises(PlasticityError, match="no synaptic-scaling synapse model"):
+        with pytest.raises(PlasticityError, match="runs on backend brian2 only"):
             run_protocol("homeostatic_scaling", name, backend="pynn.nest")
 
 

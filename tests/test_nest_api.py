@@ -11,21 +11,40 @@ nest = pytest.importorskip("nest")
 NEST_MODELS = [m for m in MODELS if MODELS[m].nest is not None]
 
 
+def _nestml_rule(spec):
+    """The package's NESTML rule behind a spec, or None (a native NEST model)."""
+    from plasticity.models import nestml
+    for module in (nestml.MODULE,):
+        for _, rule in nestml.rules(module).values():
+            if rule.synapse_model == spec.synapse_model:
+                return rule
+    return None
+
+
 def _plain(spec):
-    """pre parrot -> post (parrot, or the rule's own neuron) through the spec, in plain NEST;
-    returns the connection's parameters and the synapse model's defaults."""
+    """pre parrot -> post (parrot, the rule's own neuron, or the NESTML relay built with the
+    rule) through the spec, in plain NEST; returns the connection's parameters and the synapse
+    model's defaults."""
+    from plasticity.models import nestml
     nest.ResetKernel()
     nest.set_verbosity("M_ERROR")
+    rule = _nestml_rule(spec)
+    if rule is not None:
+        nestml.install(nest, rule.module)          # (spec.needs says so)
+        assert any("NESTML module" in n for n in spec.needs)
     pre = nest.Create("parrot_neuron")
-    neuron = MODELS_BY_SYNAPSE[spec.synapse_model].nest.neuron
-    post = nest.Create(neuron or "parrot_neuron")
+    neuron = MODELS_BY_SYNAPSE.get(spec.synapse_model)
+    neuron = neuron.nest.neuron if neuron is not None else ""
+    post = nest.Create(rule.relay_model if rule is not None else (neuron or "parrot_neuron"))
     if spec.post_neuron:
         post.set(spec.post_neuron)
     syn = spec.copy_model()
     if spec.needs and "volume_transmitter" in spec.needs[0]:
         nest.SetDefaults(syn["synapse_model"],
                          {"volume_transmitter": nest.Create("volume_transmitter")})
-    nest.Connect(pre, post, syn_spec={**syn, **({} if neuron else {"receptor_type": 1})})
+    receptor = {} if neuron else {"receptor_type": nestml.RECEPTORS["plastic"]
+                                  if rule is not None else 1}
+    nest.Connect(pre, post, syn_spec={**syn, **receptor})
     conn = nest.GetConnections(pre, post)
     return conn.get(), nest.GetDefaults(syn["synapse_model"])
 
@@ -62,8 +81,16 @@ def test_nest_synapse_equals_the_pynn_wrapper(name):
     plain, plain_defaults = _plain(spec)
     sim.setup(timestep=0.1, min_delay=0.1)
     nest.set_verbosity("M_ERROR")
+    if _nestml_rule(spec) is not None:            # before any node exists
+        from plasticity.models import nestml
+        nestml.install(nest, _nestml_rule(spec).module)
     pre = sim.Population(2, nest_parrot_cell_class()())
-    post = sim.Population(2, nest_parrot_cell_class()())
+    if _nestml_rule(spec) is not None:            # the relay generated with the NESTML rule
+        from plasticity.models.pynn_types import nestml_relay_cell_class
+        post = sim.Population(2, nestml_relay_cell_class(model.for_nest(
+            model.resolve(set_name)))())
+    else:
+        post = sim.Population(2, nest_parrot_cell_class()())
     syn = synapse_type(name, sim, params=set_name)
     if spec.needs and "volume_transmitter" in spec.needs[0]:
         syn.volume_transmitter = nest.Create("volume_transmitter")
@@ -91,4 +118,4 @@ def _representable(name, set_name):
 
 def test_models_without_nest_are_refused_in_one_line():
     with pytest.raises(PlasticityError, match="has no NEST synapse model"):
-        nest_synapse("graupner_brunel")
+        nest_synapse("rate_oja")

@@ -40,7 +40,7 @@ import os
 import shutil
 import sys
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .core import PlasticityError, cache_dir
 
@@ -83,10 +83,6 @@ class NestmlParam:
     unit: str = "real"
     factor: float = 1.0
     guard: str = ""                 # NESTML guard, e.g. ">= 0 ms"
-    table_name: str = ""            # the PyNN parameter's name where ``ours`` is a function
-    # used by the postsynaptic statements: NESTML gives the paired neuron its own copy
-    # (``<name>__for_<rule>``), which must be set there
-    post: bool = False
 
     def value(self, values) -> float:
         import brian2
@@ -110,11 +106,6 @@ class NestmlRule:
     equations: str = ""
     update: str = "integrate_odes()"
     why: str = ""                    # how the statements reproduce the Brian2 rule
-    # parameters of an ODE solved numerically: NESTML 9.0.0's GSL solver reads the synapse
-    # model's defaults, not a connection's own values (per-connection values are silently
-    # ignored), so they are set on a copy of the model (CopyModel), one per parameter set
-    per_model: bool = False
-    extra_state: dict = field(default_factory=dict)   # NESTML state -> value(values) at connect
     # state kept in the synapse, not moved into the paired neuron.  NESTML 9.0.0 moves the
     # post traces into the neuron and reads them there at the post spike's time from the
     # neuron's spike history, which NEST prunes once every synapse has seen an entry: a post
@@ -148,15 +139,6 @@ class NestmlRule:
     def relay_model(self) -> str:
         return f"{self.relay}__with_{self.name}" if self.on_post else self.relay
 
-    def post_name(self, nestml_param: str) -> str:
-        """The neuron's name of a parameter the postsynaptic traces use."""
-        return f"{nestml_param}__for_{self.name}"
-
-    def post_cell_params(self) -> tuple:
-        """NestMapping.post_cell_params: (our PyNN name, the neuron's name) of every ``post``
-        parameter (our name as the translation table knows it)."""
-        return tuple((p.table_name or p.ours, self.post_name(p.nestml))
-                     for p in self.params if p.post)
 
 
 def _indent(text: str, n: int) -> str:
@@ -169,9 +151,7 @@ def nestml_text(rule: NestmlRule, model) -> str:
     defaults = model.resolve(None)
     lines = []
     for p in rule.params:
-        # (a guard on a parameter that moves into the neuron breaks NESTML 9.0.0's neuron code
-        # generation: those are validated by the model before they get here)
-        guard = f" [[{p.nestml} {p.guard}]]" if p.guard and not p.post else ""
+        guard = f" [[{p.nestml} {p.guard}]]" if p.guard else ""
         lines.append(f"{p.nestml} {p.unit} = {p.value(defaults)!r} {_unit_suffix(p.unit)}"
                      f"{guard}".replace("  ", " ").rstrip())
     # d: the connection's delay (NESTML's delay_variable), for rules that compare spike times

@@ -236,8 +236,7 @@ NESTML = NestmlRule(
             NestmlParam("A2_plus", "A2_plus"), NestmlParam("A3_plus", "A3_plus"),
             NestmlParam("A2_minus", "A2_minus"), NestmlParam("A3_minus", "A3_minus"),
             NestmlParam("Wmax", "w_max", guard=">= 0"),
-            NestmlParam("nearest", lambda v: float(v["interaction"] == "nearest"),
-                        table_name="nearest")],
+            NestmlParam("nearest", lambda v: float(v["interaction"] == "nearest"))],
     state="""w real = 1.
 tr_r1 real = 0.
 tr_r2 real = 0.

@@ -107,15 +107,13 @@ def synapse_type(model_name: str, sim, params: str | None = None,
     if delay is not None:
         kwargs["delay"] = _delay_ms(model_name, delay)
     syn = cls(**kwargs)
-    if backend == "pynn.brian2" and delay_semantics == "dendritic" and syn.post:
-        # (read when the Projection is built)
-        syn.eqs = syn.eqs + f"\n{_DENDRITIC_MARK} : 1 (constant, shared)\n"
-        _install_dendritic_delays(sim)
     b = model.brian2
-    if backend == "pynn.brian2" and (b.pathways or b.per_step or b.update_after_synapses or
-                                     b.post_pathway_first):
-        syn.eqs = syn.eqs + f"\n{_FINALIZE_MARK}{model_name} : 1 (constant, shared)\n"
-        _install_finalize(sim)
+    if backend == "pynn.brian2":            # marks read before each sim.run (_before_each_run)
+        if delay_semantics == "dendritic" and syn.post:
+            syn.eqs = syn.eqs + f"\n{_DENDRITIC_MARK} : 1 (constant, shared)\n"
+        if b.pathways or b.per_step or b.update_after_synapses or b.post_pathway_first:
+            syn.eqs = syn.eqs + f"\n{_FINALIZE_MARK}{model_name} : 1 (constant, shared)\n"
+        _before_each_run(sim)
     return syn
 
 
@@ -123,54 +121,40 @@ def synapse_type(model_name: str, sim, params: str | None = None,
 _FINALIZE_MARK = "plasticity_finalize_"
 
 
-def _install_finalize(sim):
-    """pyNN.brian2: before each ``sim.run``, every Synapses of a model with extra pathways,
-    per-step code or a late state update gets what PyNN cannot express
-    (``Brian2Equations.finalize``: pathway delays, update order, per-step code) -- the same
-    as :func:`finalize_projection`, done for the user.  It must happen before Brian2 collects
-    the network's objects, hence around the network's ``run``."""
+def _before_each_run(sim):
+    """pyNN.brian2: before each ``sim.run``, give every marked Synapses what PyNN cannot express.
+
+    * dendritic delays (``synapse_type``'s ``delay_semantics``): the post pathway gets twice
+      the pre pathway's delay;
+    * a model with extra pathways, per-step code, a late state update or post-first order:
+      ``Brian2Equations.finalize`` (pathway delays, update order, per-step code), as
+      :func:`finalize_projection` does.
+
+    It must happen before Brian2 collects the network's objects (finalize may add per-step
+    code), hence around the network's ``run``; installed once per PyNN network."""
     import brian2
+    from brian2.synapses.synapses import SynapticPathway
     network = sim.simulator.state.network
-    if getattr(network, "_plasticity_finalize", False):
+    if getattr(network, "_plasticity_before_run", False):
         return
     original = network.run
 
     def run(*args, **kwargs):
         for obj in list(network.objects):
-            if isinstance(obj, brian2.Synapses) and len(obj):
-                marks = [v for v in obj.variables if v.startswith(_FINALIZE_MARK)]
-                if marks:
-                    get_model(marks[0][len(_FINALIZE_MARK):]).brian2.finalize(obj, w="weight")
+            if not isinstance(obj, brian2.Synapses) or not len(obj):
+                continue
+            if _DENDRITIC_MARK in obj.variables:
+                paths = {p.objname: p for p in obj.contained_objects
+                         if isinstance(p, SynapticPathway)}
+                if "post" in paths:
+                    paths["post"].delay = 2 * paths["pre"].delay[:]
+            marks = [v for v in obj.variables if v.startswith(_FINALIZE_MARK)]
+            if marks:
+                get_model(marks[0][len(_FINALIZE_MARK):]).brian2.finalize(obj, w="weight")
         return original(*args, **kwargs)
 
     network.run = run
-    network._plasticity_finalize = True
-
-
-def _install_dendritic_delays(sim):
-    """pyNN.brian2: before every run, the post pathway of each Synapses marked dendritic gets
-    twice its pre pathway's delay (see ``synapse_type``'s ``delay_semantics``).  One Brian2
-    object per PyNN network, run first in the network's schedule."""
-    import brian2
-    from brian2.synapses.synapses import SynapticPathway
-    network = sim.simulator.state.network
-    if any(getattr(o, "_plasticity_dendritic_delays", False) for o in network.objects):
-        return
-
-    class DendriticDelays(brian2.BrianObject):
-        _plasticity_dendritic_delays = True
-
-        def before_run(self, run_namespace):
-            for obj in network.objects:
-                if not isinstance(obj, brian2.Synapses) or not len(obj):
-                    continue
-                paths = {p.objname: p for p in obj.contained_objects
-                         if isinstance(p, SynapticPathway)}
-                if "post" in paths and _DENDRITIC_MARK in obj.variables:
-                    paths["post"].delay = 2 * paths["pre"].delay[:]
-            super().before_run(run_namespace)
-
-    network.add(DendriticDelays(when="start", order=-10**6, name="plasticity_dendritic_delays"))
+    network._plasticity_before_run = True
 
 
 def _delta_weight(model, name, value):

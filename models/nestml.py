@@ -351,21 +351,20 @@ def _first_error(log: str, nestml_only: bool = False) -> str:
     return ""
 
 
-def install(nest, module: str = MODULE) -> str:
+def install(nest, module: str = MODULE):
     """Build if needed, then load ``module`` into the running NEST kernel (once per kernel:
     ``ResetKernel`` unloads it).  Under PyNN call it after ``sim.setup()``: it also makes the
     ``_lbl`` copies pyNN.nest expects of every synapse model."""
-    library = build(module)
     relay = RELAYS[module]
-    if relay not in nest.node_models:
-        if nest.network_size > 0:
-            raise PlasticityError("the NESTML module must be loaded before any node is created: "
-                                  "call plasticity.models.nestml.install(nest) right after "
-                                  "sim.setup() (or nest.ResetKernel())")
-        nest.Install(library)
-        names = set(rules(module))
-        for name in list(nest.synapse_models):
-            if name.endswith("__with_" + relay) or name in names:
-                if name + "_lbl" not in nest.synapse_models:
-                    nest.CopyModel(name, name + "_lbl")
-    return library
+    if relay in nest.node_models:               # loaded in this kernel: nothing to do
+        return
+    if nest.network_size > 0:
+        raise PlasticityError("the NESTML module must be loaded before any node is created: "
+                              "call plasticity.models.nestml.install(nest) right after "
+                              "sim.setup() (or nest.ResetKernel())")
+    nest.Install(build(module))
+    names = set(rules(module))
+    for name in list(nest.synapse_models):
+        if name.endswith("__with_" + relay) or name in names:
+            if name + "_lbl" not in nest.synapse_models:
+                nest.CopyModel(name, name + "_lbl")

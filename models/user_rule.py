@@ -45,7 +45,7 @@ from __future__ import annotations
 import ast
 import re
 
-from brian2 import Quantity, get_dimensions, get_unit
+from brian2 import Quantity, get_dimensions, ms
 
 from .core import (Brian2Equations, Model, NestMapping, Param, ParameterSet, PlasticityError,
                    Value, parse_quantity, translations)
@@ -96,7 +96,7 @@ def _check_statements(code: str, known: set, side: str) -> list:
                                        ast.Load, ast.operator, ast.unaryop)):
                 raise PlasticityError(f"on_{side}: unsupported expression in {line!r}")
         name = target.id
-        if name != "w" and name in known - {"w"} and name not in out_locals(out):
+        if name != "w" and name in known - {"w"} and name not in {n for n, _, _ in out}:
             raise PlasticityError(f"on_{side}: '{name}' is a parameter or trace: statements "
                                   "assign w or new local names")
         op = "=" if isinstance(stmt, ast.Assign) else ("+=" if isinstance(stmt.op, ast.Add)
@@ -104,10 +104,6 @@ def _check_statements(code: str, known: set, side: str) -> list:
         out.append((name, op, ast.unparse(stmt.value)))
         known = known | {name}
     return out
-
-
-def out_locals(statements) -> set:
-    return {name for name, _, _ in statements if name != "w"}
 
 
 def _nestml_expr(expr: str) -> str:
@@ -160,7 +156,11 @@ def define_rule(name, title, *, params, traces, on_pre, on_post, w_init, doc="",
         q = parse_quantity(spec["value"], f"parameter '{pname}'")
         unit = None
         if isinstance(q, Quantity) and get_dimensions(q) != get_dimensions(1):
-            unit = get_unit(get_dimensions(q))
+            if get_dimensions(q) != get_dimensions(ms):
+                raise PlasticityError(f"define_rule: parameter '{pname}' has a unit other than "
+                                      "a time; give it as a number (and weight=True if it is "
+                                      "in weight units)")
+            unit = ms
         plist.append(Param(pname, unit, spec["doc"], weight=spec["weight"]))
         values[pname] = Value(q, spec["source"])
         if spec["weight"]:
@@ -178,24 +178,24 @@ def define_rule(name, title, *, params, traces, on_pre, on_post, w_init, doc="",
         if tau not in params or side not in ("pre", "post") or kind not in ("add", "set"):
             raise PlasticityError(f"define_rule: trace '{tname}' must be (time-constant "
                                   "parameter, 'pre' or 'post'[, 'add' or 'set'])")
-        p = next(q for q in plist if q.name == tau)
-        if p.unit is None or get_dimensions(p.unit) != get_dimensions(parse_quantity("1 ms", "")):
+        if next(q for q in plist if q.name == tau).unit is None:
             raise PlasticityError(f"define_rule: trace '{tname}': '{tau}' is not a time")
         trace_specs[tname] = (tau, side, kind)
     known = set(params) | set(trace_specs) | {"w"}
     pre = _check_statements(on_pre, known, "pre")
     post = _check_statements(on_post, known, "post")
 
-    # Brian2: per-synapse constants, event-driven traces, jumps after the statements
-    def jump(tname, kind):
-        return f"{tname} = 1" if kind == "set" else f"{tname} += 1"
+    # each side's trace jumps, after its statements (a statement sees the trace before them)
+    jumps = {side: [f"{t} = 1" if kind == "set" else f"{t} += 1"
+                    for t, (_, s, kind) in trace_specs.items() if s == side]
+             for side in ("pre", "post")}
 
+    # Brian2: per-synapse constants, event-driven traces
     decl = ["{w} : {wunit}"]
     for p in plist:
         if p.name == "w_init":
             continue
-        u = "{wunit}" if p.weight else ("1" if p.unit is None else repr(get_unit(
-            get_dimensions(p.unit))))
+        u = "{wunit}" if p.weight else ("1" if p.unit is None else "second")
         decl.append(f"{p.name} : {u} (constant)")
     for tname, (tau, _, _) in trace_specs.items():
         decl.append(f"d{tname}/dt = -{tname} / {tau} : 1 (event-driven)")
@@ -211,10 +211,8 @@ def define_rule(name, title, *, params, traces, on_pre, on_post, w_init, doc="",
         return ["w_n = {w} / w_unit", *out, "{w} = w_n * w_unit"]
 
     decl.append("w_unit : {wunit} (constant)")
-    b2_pre = dimensionless(_brian2_lines(pre)) + \
-        [jump(t, k) for t, (_, side, k) in trace_specs.items() if side == "pre"] + ["{transmit}"]
-    b2_post = dimensionless(_brian2_lines(post)) + \
-        [jump(t, k) for t, (_, side, k) in trace_specs.items() if side == "post"]
+    b2_pre = dimensionless(_brian2_lines(pre)) + jumps["pre"] + ["{transmit}"]
+    b2_post = dimensionless(_brian2_lines(post)) + jumps["post"]
     brian2 = Brian2Equations(
         model="\n".join(decl) + "\n", on_pre="\n".join(b2_pre) + "\n",
         on_post="\n".join(b2_post) + "\n",
@@ -232,19 +230,10 @@ def define_rule(name, title, *, params, traces, on_pre, on_post, w_init, doc="",
         params=nparams,
         state="\n".join(["w real = 1."] + [f"{t} real = 0." for t in trace_specs]),
         equations="\n".join(f"{t}' = -{t} / {tau}" for t, (tau, _, _) in trace_specs.items()),
-        on_post="\n".join(_nestml_lines(post) + [jump(t, k) for t, (_, side, k) in
-                                                 trace_specs.items() if side == "post"]),
-        on_pre="\n".join(_nestml_lines(pre) + [jump(t, k) for t, (_, side, k) in
-                                               trace_specs.items() if side == "pre"]
-                         + ["emit_spike(w)"]),
+        on_post="\n".join(_nestml_lines(post) + jumps["post"]),
+        on_pre="\n".join(_nestml_lines(pre) + jumps["pre"] + ["emit_spike(w)"]),
         synaptic_state=tuple(trace_specs), user=True,
         why="declared with define_rule: the same statements on every engine")
-    for p in plist:
-        if p.unit is not None and p.name != "w_init" and get_dimensions(p.unit) != \
-                get_dimensions(parse_quantity("1 ms", "")):
-            raise PlasticityError(f"define_rule: parameter '{p.name}' has a unit other than "
-                                  "a time; give it as a number (and weight=True if it is in "
-                                  "weight units)")
     table = [("weight", "weight", 1000.0)]          # PyNN nA/uS -> NEST pA/nS
     for p in plist:
         if p.name != "w_init":
@@ -255,7 +244,7 @@ def define_rule(name, title, *, params, traces, on_pre, on_post, w_init, doc="",
         """NEST applies post-spike updates at the next pre spike: a flush pre spike 50 of the
         longest trace time constants after the schedule (its own statements then see traces
         below exp(-50))."""
-        return 50.0 * max((float(v[t] / parse_quantity("1 ms", "")) for t in taus), default=0)
+        return 50.0 * max((float(v[t] / ms) for t in taus), default=0)
 
     nest = NestMapping(synapse_model=rule.synapse_model, table=translations(*table),
                        flush_gap=flush_gap, note="NESTML", nestml=rule)

@@ -70,7 +70,11 @@ def _protocol_numbers(p, summary):
     rows = [r for r in summary["rows"] if r["protocol"] == p]
     exp = [r for r in summary["experiments"] if r["protocol"] == p]
     hw = [r for r in summary["spinnaker"] if r["protocol"] == p]
-    parts = [_table(
+    parts = [_table(t["title"], [_esc(h) for h in t["header"]],
+                    [[fmt(v, ".4g") if isinstance(v, (int, float)) or v is None else _esc(v)
+                      for v in row] for row in t["rows"]], fold=False)
+             for t in summary.get("tables", []) if t["protocol"] == p]
+    parts += [_table(
         "Literature fit", ["model", "set", "backend", "dataset", "points", "n", "NMSE",
                            "RMSE (%-points)"],
         [[r["model"], r["set"], r["backend"], _esc(r["dataset"]), _esc(r["subset"]), r["n"],

@@ -454,3 +454,122 @@ def plot_scaling(results, out, title=None):
     fig.suptitle(title or "homeostatic synaptic scaling", fontsize=10)
     fig.tight_layout()
     return _save(fig, out)
+
+
+def plot_clopath_fig2b(results, out, title=None):
+    """Clopath 2010 Fig. 2b: Δw against pairing frequency for Δt = +10 and -10 ms: Sjöström's
+    data, the authors' code (1 ms and 0.1 ms) and the package (each set and backend)."""
+    from plasticity.protocols.base import load_datasets
+    data = load_datasets()["sjostrom2001_frequency_dependence"]["points"]
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
+    refs = next((r for r in results if any("ref_code_1ms" in c for c in r["conditions"])),
+                None)
+    for ax, lag in zip(axes, (10.0, -10.0)):
+        pts = [p for p in data if float(p["condition"]["dt_ms"]) == lag]
+        ax.errorbar([float(p["condition"]["freq_Hz"]) for p in pts],
+                    [p["dw_percent"] for p in pts], [p["sem"] for p in pts], fmt="ks",
+                    capsize=3, label="Sjöström 2001 (mean ± SEM)")
+        if refs is not None:
+            cs = [c for c in refs["conditions"] if float(c["dt_ms"]) == lag]
+            f = [float(c["freq_hz"]) for c in cs]
+            ax.plot(f, [c["ref_code_1ms"] for c in cs], "o-", color="0.3", lw=2,
+                    label="authors' code, 1 ms")
+            ax.plot(f, [c["ref_code_0.1ms"] for c in cs], "o--", color="0.6",
+                    label="authors' code, 0.1 ms")
+        for k, r in enumerate(results):
+            cs = [c for c in r["conditions"] if float(c["dt_ms"]) == lag]
+            ax.plot([float(c["freq_hz"]) for c in cs], [c["dw_percent"] for c in cs],
+                    "^:" if r["meta"]["backend"] != "brian2" else "v-", color=f"C{k}",
+                    label=f"package [{r['meta']['parameter_set']}] {r['meta']['backend']}")
+        ax.axhline(0, color="0.8", lw=0.8)
+        ax.set_xlabel("pairing frequency ρ (Hz)")
+        ax.set_title(f"Δt = {lag:+g} ms")
+    axes[0].set_ylabel("Δw (%)")
+    axes[1].legend(fontsize=7, loc="upper left")
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return _save(fig, out)
+
+
+def plot_nengo(results, out, title=None):
+    """The package's rate rules against Nengo's: each weight over time on both (left), and the
+    absolute difference (right), per rule."""
+    fig, axes = plt.subplots(len(results), 2, figsize=(11, 3.2 * len(results)), squeeze=False)
+    for row, r in zip(axes, results):
+        c = r["conditions"][0]
+        t = _arr(c, "t_s")
+        n = int(c["n_weights"])
+        wp = np.column_stack([_arr(c, f"w_package_{k}") for k in range(n)])
+        wn = np.column_stack([_arr(c, f"w_nengo_{k}") for k in range(n)])
+        for k in range(wp.shape[1]):
+            row[0].plot(t, wp[:, k], color=f"C{k}", lw=2, alpha=0.6,
+                        label="package (brian2)" if k == 0 else None)
+            row[0].plot(t, wn[:, k], "--", color="k", lw=0.8, label="Nengo" if k == 0 else None)
+        row[0].set_title(f"{r['meta']['model']} [{r['meta']['parameter_set']}]", fontsize=9)
+        row[0].set_xlabel("time (s)")
+        row[0].set_ylabel("w")
+        row[0].legend(fontsize=7)
+        row[1].semilogy(t, np.maximum(np.abs(wp - wn).max(axis=1), 1e-18), color="C3")
+        row[1].axhline(float(c["tolerance"]), color="0.5", ls=":", label="tolerance")
+        row[1].set_xlabel("time (s)")
+        row[1].set_ylabel("max |w_package - w_nengo|")
+        row[1].legend(fontsize=7)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return _save(fig, out)
+
+
+def plot_connectivity(results, out, title=None):
+    """Clopath 2010 connectivity: the learned weight matrix of each code (rows: one per result),
+    and the symmetry index of ΔW over time."""
+    fig, axes = plt.subplots(len(results), 3, figsize=(13, 3.8 * len(results)), squeeze=False)
+    for row, r in zip(axes, results):
+        for ax, c in zip(row[:2], r["conditions"]):
+            n = int(round(np.sqrt(len(c["matrix"]))))
+            W = np.asarray(c["matrix"], float).reshape(n, n)
+            im = ax.imshow(W, vmin=0, vmax=float(c["w_max_mV"]), cmap="viridis")
+            ax.set_title(f"{c['code']} ({r['meta']['backend']}): s(ΔW) = "
+                         f"{float(c['symmetry_dW']):.2f}", fontsize=9)
+            ax.set_xlabel("postsynaptic neuron")
+            ax.set_ylabel("presynaptic neuron")
+            fig.colorbar(im, ax=ax, label="w (mV)", fraction=0.046)
+        for c in r["conditions"]:
+            row[2].plot(_arr(c, "t_s"), _arr(c, "symmetry_dW_t"), label=c["code"])
+        row[2].set_xlabel("time (s)")
+        row[2].set_ylabel("symmetry index of ΔW")
+        row[2].set_ylim(-0.05, 1.05)
+        row[2].legend(fontsize=7)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return _save(fig, out)
+
+
+def plot_assemblies(results, out, title=None):
+    """Assemblies: the mean E->E weight between the stimulated groups and the rest at the end,
+    the within / between ratio over time, and the excitatory population rate (phases marked)."""
+    fig, axes = plt.subplots(len(results), 3, figsize=(14, 3.8 * len(results)), squeeze=False)
+    for row, r in zip(axes, results):
+        c = r["conditions"][0]
+        M = np.asarray(c["matrix_groups"], float)
+        k = int(round(np.sqrt(len(M))))
+        im = row[0].imshow(M.reshape(k, k), cmap="viridis")
+        labels = [f"A{g}" for g in range(k - 1)] + ["rest"]
+        row[0].set_xticks(range(k), labels)
+        row[0].set_yticks(range(k), labels)
+        row[0].set_xlabel("postsynaptic group")
+        row[0].set_ylabel("presynaptic group")
+        row[0].set_title(f"{r['meta']['backend']}: mean E→E weight (nS), end", fontsize=9)
+        fig.colorbar(im, ax=row[0], fraction=0.046)
+        ends = np.asarray(c["phase_end_s"], float)
+        for ax in row[1:]:
+            for e in ends[:-1]:
+                ax.axvline(e, color="0.7", ls=":")
+        row[1].plot(_arr(c, "t_s"), _arr(c, "ratio_within_between_t"), color="C3")
+        row[1].set_xlabel("time (s)  (phases: warm-up | training | recall | completion)")
+        row[1].set_ylabel("within / between weight")
+        row[2].plot(_arr(c, "rate_t_s"), _arr(c, "rate_e_hz_t"), color="C0", lw=0.8)
+        row[2].set_xlabel("time (s)")
+        row[2].set_ylabel("excitatory rate (Hz)")
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return _save(fig, out)

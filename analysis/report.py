@@ -119,7 +119,7 @@ def write_report(out, files, demos=None, workers=None, mapping=None):
             groups.setdefault((p, m, s), {})[b] = r
     figs = _Figures(out)
     backend_figs = []
-    rows, timing, lit, experiments, by_proto = [], [], [], [], {}
+    rows, timing, lit, experiments, by_proto, tables = [], [], [], [], {}, []
     for (p, m, s), per_b in sorted(groups.items()):
         report = PROTOCOLS[p].report
         results = list(per_b.values())
@@ -135,6 +135,9 @@ def write_report(out, files, demos=None, workers=None, mapping=None):
                                  f"{p}: {m} [{s}] on {', '.join(per_b)}"))
         if report.key_numbers:
             experiments += report.key_numbers(m, s, per_b)
+        if report.comparison_tables:
+            tables += [{"protocol": p, "title": t, "header": h, "rows": r}
+                       for t, h, r in report.comparison_tables(m, s, per_b)]
         if report.window_fit and MODELS[m].readout is None:
             dt, dw = window_curve(ref, "window")
             row["fit"] = fit_window(dt, dw)
@@ -179,7 +182,7 @@ def write_report(out, files, demos=None, workers=None, mapping=None):
                     "path": os.path.relpath(stem, out)}
         demo_rows = rate_demos.key_numbers(demos)
     summary = {"rows": rows, "literature": lit, "timing": timing, "rate_demos": demo_rows,
-               "experiments": experiments, "spinnaker": hardware,
+               "experiments": experiments, "tables": tables, "spinnaker": hardware,
                "spinnaker_mapping": mapping or []}
     with open(os.path.join(out, "summary.json"), "w") as fh:
         json.dump(summary, fh, indent=1, default=float)

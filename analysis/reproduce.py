@@ -71,6 +71,16 @@ PLAN = (
     ("izhikevich_2007", "stdp_dopamine", ("izhikevich2007", "nest_defaults"), ALL),
     ("izhikevich_2007_network", "stdp_dopamine", ("izhikevich2007",), ("brian2",)),
     ("vogels_2011", "vogels_sprekeler", ("single_cell",), ("brian2",)),
+    # recurrent networks and cross-checks (issue 20); the authors' code runs in the brian2 job
+    # the authors' code (numpy port) runs in the brian2 jobs; the decomposition once
+    ("clopath_2010_fig2b", "clopath", ("modeldb_code",), ("brian2",)),
+    ("clopath_2010_fig2b", "clopath", ("visual_cortex",), ("brian2",), {"decompose": "0"}),
+    ("clopath_2010_fig2b", "clopath", ("visual_cortex", "modeldb_code"), ("pynn.nest",),
+     {"reference": "0"}),
+    ("clopath_2010_connectivity", "clopath", ("visual_cortex",), ("brian2", "pynn.nest")),
+    ("assemblies", "stdp_triplet", ("visual_all_to_all_minimal",), ("brian2", "pynn.nest")),
+    ("nengo_crosscheck", "rate_oja", ("demo",), ("brian2",)),
+    ("nengo_crosscheck", "rate_bcm", ("selectivity",), ("brian2",)),
     ("stochastic_release", "quantal_stp", ("depressing_5_sites",), ("brian2", "pynn.nest")),
     ("stochastic_release", "bernoulli", ("half",), ("brian2", "pynn.nest")),
     ("homeostatic_scaling", "synaptic_scaling", ("demonstration",), ("brian2",)),
@@ -107,8 +117,8 @@ def plan(backends=None):
 
 # network protocols first: the longest jobs, so that the workers finish together (used only when
 # no earlier run's timings are known; see _job_order)
-_LONG_FIRST = ("izhikevich_2007_network", "sjostrom_2001", "homeostatic_scaling", "song_2000",
-               "vogels_2011")
+_LONG_FIRST = ("clopath_2010_fig2b", "izhikevich_2007_network", "assemblies", "sjostrom_2001",
+               "homeostatic_scaling", "song_2000", "vogels_2011")
 
 
 def job_device(job, device):

@@ -121,6 +121,14 @@ _V = {
     "t_clamp": (2.0 * ms, f"{REF} spike_clamp: 2 ms clamp ({MDB}/aEIF.m; NEST t_clamp = 2 ms)"),
 }
 
+# The authors' code adds b = 0.0805 to an adaptation current that every other term of aEIF.m
+# holds in pA (a (u - E_L) with a = 4 nS and u in mV; udot = (... - w + w_tail + I)/C with C in pF
+# and w_tail = 400 pA): the comment's "[nA]" is not applied, so the code's spike-triggered
+# adaptation is 0.0805 pA.  Fig. 2b of the paper was drawn by that code (FrequencyDependence.m).
+_V_CODE = dict(_V)
+_V_CODE["b"] = (0.0805 * pA, f"{MDB}/aEIF.m: w = w + b with b = 0.0805 added to w in pA (the "
+                             "comment says nA; the code does not convert): 0.0805 pA")
+
 PARAMS = [
     Param("A_LTD", 1 / mV, "depression amplitude", low=0.0),
     Param("A_LTP", 1 / mV ** 2, "potentiation amplitude", low=0.0),
@@ -337,9 +345,15 @@ MODEL = Model(
     title="Voltage-based STDP with AdEx neuron (Clopath et al. 2010)",
     doc=__doc__,
     params=PARAMS,
-    parameter_sets={"visual_cortex": ParameterSet(
-        "visual_cortex", PAPER, {k: Value(v, s) for k, (v, s) in _V.items()},
-        verification="verified_multi_source (ModelDB 144566 and NEST)")},
+    parameter_sets={
+        "visual_cortex": ParameterSet(
+            "visual_cortex", PAPER, {k: Value(v, s) for k, (v, s) in _V.items()},
+            verification="verified_multi_source (ModelDB 144566 and NEST)"),
+        "modeldb_code": ParameterSet(
+            "modeldb_code", PAPER, {k: Value(v, s) for k, (v, s) in _V_CODE.items()},
+            notes="what the authors' code integrates: as visual_cortex, with the spike-"
+                  "triggered adaptation the code actually adds (0.0805 pA, see b)",
+            verification="verified_single_source (ModelDB 144566 aEIF.m)")},
     default_set="visual_cortex",
     weight_unit=None,
     plastic=True,

@@ -117,6 +117,7 @@ def run_protocol(protocol_name, model_name, set_name=None, overrides=None, backe
         summary["hardware"] = result.extra["hardware"]
         return result, summary
     if protocol.uses_simulate(model):
+        schedule.meta.setdefault("threads", threads)
         with brian2_runner.brian2_device(device, brian2_runner.project_key(protocol.name, model.name)):
             result = protocol.simulate(model, set_name, values, schedule, backend, progress)
     else:

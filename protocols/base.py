@@ -86,7 +86,8 @@ class Report:
     comparisons with data; ``key_numbers``: (model, set, {backend: summary}) -> rows made by
     :func:`key_number`; ``window_fit``: fit the Δt window (models without a population
     read-out); ``table``: (name, summary -> {quantity: number}) a protocol's own table;
-    ``backend_difference``: compare backends condition by condition (not for statistics)."""
+    ``backend_difference``: compare backends condition by condition (not for statistics);
+    ``comparison_tables``: tables of its own, row by row (numbers or text)."""
     figure: str | None = None
     figure_options: dict = field(default_factory=dict)
     group_figure: str | None = None
@@ -97,6 +98,8 @@ class Report:
     window_fit: bool = False
     table: tuple | None = None
     backend_difference: bool = True
+    # (model, set, {backend: summary}) -> [(title, header, rows)]: a protocol's own tables
+    comparison_tables: Callable | None = None
 
 
 def key_number(p, m, s, b, quantity, measured, expected=None, tolerance=None, note="") -> dict:

@@ -19,7 +19,7 @@ DT_MS = 1.0
 COV_EIGENVALUES = (3.0, 1.0, 0.5, 0.25)     # demo input covariance spectrum
 
 
-def _covariance(seed, eigenvalues=COV_EIGENVALUES):
+def covariance(seed, eigenvalues=COV_EIGENVALUES):
     rng = np.random.default_rng(seed)
     q, _ = np.linalg.qr(rng.normal(size=(len(eigenvalues), len(eigenvalues))))
     return q @ np.diag(eigenvalues) @ q.T
@@ -34,7 +34,7 @@ def oja_pca(seed=1, seconds=20.0, set_name="demo"):
     model = get_model("rate_oja")
     values = model.resolve(set_name)
     rng = np.random.default_rng(seed)
-    C = _covariance(seed)
+    C = covariance(seed)
     n = int(seconds * 1000.0 / DT_MS)
     x = rng.multivariate_normal(np.zeros(len(C)), C, size=n)
     w0 = rng.normal(scale=0.1, size=len(C))
@@ -61,7 +61,7 @@ def hebb_growth(seed=2, seconds=5.0):
     model = get_model("rate_hebb")
     values = model.resolve("demo")
     rng = np.random.default_rng(seed)
-    C = _covariance(seed)
+    C = covariance(seed)
     n = int(seconds * 1000.0 / DT_MS)
     x = rng.multivariate_normal(np.zeros(len(C)), C, size=n)
     out = simulate_rates(model, values, x, DT_MS, record_every=10,
@@ -122,7 +122,7 @@ def delta_regression(seed=4, seconds=20.0, n_inputs=5, noise=0.1):
     model = get_model("rate_delta")
     values = model.resolve("demo")
     rng = np.random.default_rng(seed)
-    C = _covariance(seed, eigenvalues=np.linspace(2.0, 0.5, n_inputs))
+    C = covariance(seed, eigenvalues=np.linspace(2.0, 0.5, n_inputs))
     n = int(seconds * 1000.0 / DT_MS)
     x = rng.multivariate_normal(np.zeros(n_inputs), C, size=n)
     w_true = rng.normal(size=n_inputs)

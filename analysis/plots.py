@@ -537,8 +537,10 @@ def plot_connectivity(results, out, title=None):
             row[2].plot(_arr(c, "t_s"), _arr(c, "symmetry_dW_t"), label=c["code"])
         row[2].set_xlabel("time (s)")
         row[2].set_ylabel("symmetry index of ΔW")
-        row[2].set_ylim(-0.05, 1.05)
+        row[2].set_ylim(-1.05, 1.05)
+        row[2].axhline(0, color="0.8", lw=0.8)
         row[2].legend(fontsize=7)
+    fig.tight_layout(rect=(0, 0, 1, 0.95))
     if title:
         fig.suptitle(title, fontsize=10)
     return _save(fig, out)
@@ -570,6 +572,7 @@ def plot_assemblies(results, out, title=None):
         row[2].plot(_arr(c, "rate_t_s"), _arr(c, "rate_e_hz_t"), color="C0", lw=0.8)
         row[2].set_xlabel("time (s)")
         row[2].set_ylabel("excitatory rate (Hz)")
+    fig.tight_layout(rect=(0, 0, 1, 0.95))
     if title:
         fig.suptitle(title, fontsize=10)
     return _save(fig, out)

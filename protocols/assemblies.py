@@ -42,18 +42,22 @@ CV of the inter-spike intervals and the mean pairwise correlation of spike count
 correlations near 0); the completion ratio (rate of the unstimulated half over the rate of the
 same half while another assembly's half is stimulated; the median over assemblies).
 
-Backends, measured (default protocol, seeds 1-5 on brian2 cpp_standalone, seeds 1-3 on
-pynn.nest with 2 threads): the asynchronous irregular state agrees (excitatory rate in recall
-2.51 +- 0.23 Hz against 2.38 +- 0.07 Hz, CV of ISIs 0.93 +- 0.02 against 0.93 +- 0.01, mean
-correlation 0.015 +- 0.005 against 0.014 +- 0.009); assemblies form and persist on both
-(within/between ratio after training 7.7-24.5 on brian2, 3.0-5.7 on pynn.nest; after 20 s of
-recall at least 98 % of that on both; completion ratio 9.5-16.3 and 4.1-7.7), but the ratio
-is 3 times larger on brian2.  Not resolved.  Found so far: the ratio depends on sub-millisecond
-timing of causally linked pre/post spikes (moving only the rules' post pathway by 0.1 ms on
-brian2 changes it 3-fold, seeds 1-2), and NEST applies potentiation lazily at the next
-presynaptic spike, so the weights the normalisation reads every second lag by up to one
-presynaptic interval (seconds for the quiet assembly neurons in recall); which of the two (or
-the integrators: Euler here, RKF45 in NEST) makes the difference is the open question.
+Integration: brian2 uses the exponential Euler method for the membrane (exact for fixed
+conductances), NEST's iaf_cond_exp an adaptive RKF45.  With forward Euler at 0.1 ms the brian2
+assemblies came out about twice as strong (median within/between ratio 13 over seeds 1-5,
+against 8 with exponential Euler), and halving the step moved single seeds by 2-3 times: the
+ratio is a chaotic, heavy-tailed statistic of this network (which groups recruit each other
+first), so the backends are compared over seeds, not run by run.
+
+Backends, measured (default protocol; brian2 cpp_standalone seeds 1-5, pynn.nest 2 threads
+seeds 1-3; mean +- SD over seeds): excitatory rate in recall 2.35 +- 0.21 Hz against
+2.38 +- 0.07 Hz; CV of ISIs 0.929 +- 0.012 against 0.933 +- 0.010; mean correlation
+0.009 +- 0.007 against 0.014 +- 0.009; ln(within/between) 2.13 +- 0.63 (ratios 3.8-20.9)
+against 1.33 +- 0.35 (3.0-5.7); persistence (recall / training ratio) 0.989-1.002 against
+0.988-0.999; completion 4.2-17.6 against 4.1-7.7.  Each mean difference is within 3 standard
+errors of the difference of the seed means (the tolerance, derived from the seed spread:
+3 sqrt(s_1^2/n_1 + s_2^2/n_2)); for ln(ratio) 0.80 against 1.04, the closest call: with
+3 seeds of pynn.nest the assembly strength is compared only coarsely.
 """
 from __future__ import annotations
 
@@ -325,7 +329,7 @@ n_in : 1
               tau_ampa=p["tau_ampa_ms"] * ms, tau_gaba=p["tau_gaba_ms"] * ms, I_stim=I_stim,
               V_th=p["V_th_mV"] * mV)
     cells = b2.NeuronGroup(N_E + N_I, eqs, threshold="v > V_th", reset="v = E_L",
-                           refractory=p["t_ref_ms"] * ms, method="euler", dt=dt, namespace=ns,
+                           refractory=p["t_ref_ms"] * ms, method="exponential_euler", dt=dt, namespace=ns,
                            name="cells")
     rng = np.random.default_rng(meta["seed"] + 1)
     cells.v = (p["E_L_mV"] + (p["V_th_mV"] - p["E_L_mV"]) * rng.random(N_E + N_I)) * mV

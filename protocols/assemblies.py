@@ -92,6 +92,9 @@ def build(model, values, options, schedule_file=None):
     if not 1 <= k <= N_E // GROUP:
         raise PlasticityError(f"{NAME}: assemblies must be 1 .. {N_E // GROUP}, got {k}")
     ph, st, rep = float(options["phase_s"]), float(options["stim_s"]), int(options["repeats"])
+    if abs(ph / st - round(ph / st)) > 1e-9:
+        raise PlasticityError(f"{NAME}: phase_s ({ph:g}) must be a whole number of stim_s "
+                              f"({st:g}): the stimulus runs on the stim_s grid")
     phases = [("warmup", ph), ("training", k * st * rep), ("recall", ph),
               ("completion", k * st)]
     starts = np.cumsum([0.0] + [d for _, d in phases])

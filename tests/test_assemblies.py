@@ -46,6 +46,9 @@ def test_a_refused_model_or_size_reads_plainly():
         run_protocol(asm.NAME, "stdp_pair", None, {}, "brian2")
     with pytest.raises(PlasticityError, match="assemblies must be 1 .. 10"):
         run_protocol(asm.NAME, "stdp_triplet", None, {"assemblies": "11"}, "brian2")
+    with pytest.raises(PlasticityError, match="whole number of stim_s"):
+        run_protocol(asm.NAME, "stdp_triplet", None, {"phase_s": "20", "stim_s": "0.3"},
+                     "brian2")
 
 
 def test_the_network_on_pynn_nest_with_two_threads():

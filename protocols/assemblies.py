@@ -174,15 +174,23 @@ def _groups(meta):
     return [np.arange(g * GROUP, (g + 1) * GROUP) for g in range(meta["assemblies"])]
 
 
-def weight_ratios(i, j, w, meta):
-    """Mean E->E weight within assemblies, between assemblies, and onto/from the rest."""
-    lab = np.full(N_E, -1)
+def group_labels(meta):
+    """Each excitatory neuron's assembly (0 .. k-1), or k for the non-assembly neurons."""
+    k = meta["assemblies"]
+    lab = np.full(N_E, k)
     for g, idx in enumerate(_groups(meta)):
         lab[idx] = g
+    return lab
+
+
+def weight_ratios(i, j, w, meta):
+    """Mean E->E weight within assemblies, between assemblies, and onto/from the rest."""
+    k = meta["assemblies"]
+    lab = group_labels(meta)
     li, lj = lab[i], lab[j]
-    within = (li == lj) & (li >= 0)
-    between = (li != lj) & (li >= 0) & (lj >= 0)
-    rest = (li < 0) | (lj < 0)
+    within = (li == lj) & (li < k)
+    between = (li != lj) & (li < k) & (lj < k)
+    rest = (li == k) | (lj == k)
     mean = lambda m: float(w[m].mean()) if m.any() else float("nan")
     return mean(within), mean(between), mean(rest)
 
@@ -292,9 +300,7 @@ def block_matrix(i, j, w, meta):
     """Mean weight between the assemblies and the rest (rows: presynaptic group; the last row
     and column: the non-assembly neurons)."""
     k = meta["assemblies"]
-    lab = np.full(N_E, k)
-    for g, idx in enumerate(_groups(meta)):
-        lab[idx] = g
+    lab = group_labels(meta)
     M = np.zeros((k + 1, k + 1))
     for a in range(k + 1):
         for b in range(k + 1):
@@ -362,15 +368,8 @@ n_in : 1
     ei.connect(i=net["ei"][0], j=net["ei"][1])
     ii = b2.Synapses(I, I, on_pre=f"g_gaba_post += {p['w_ii_nS']} * nS", dt=dt, name="ii")
     ii.connect(i=net["ii"][0], j=net["ii"][1])
-    # E->E weights every second: the mean within / between assemblies needs them all, so
-    # they are read into per-neuron sums by label instead of recording 128 000 traces
-    k = meta["assemblies"]
-    lab = np.full(N_E, k)
-    for g in range(k):
-        lab[g * GROUP:(g + 1) * GROUP] = g
+    # every E->E weight every second (the within / between means need them all)
     mon = b2.StateMonitor(ee, "w", record=True, dt=1 * second, when="end", name="w_ee")
-    wie = b2.StateMonitor(ie, "w", record=np.arange(0, len(net["ie"][0]), 50), dt=1 * second,
-                          when="end", name="w_ie")
     spikes = b2.SpikeMonitor(cells, name="spikes")
     # NEST's delays: every connection one step (NEST's minimum); NEST's delay is dendritic for
     # the plastic rules (a pre spike at t pairs with post spikes d later than they happen), so
@@ -380,7 +379,7 @@ n_in : 1
         o.post.delay = 2 * dt
     for o in (ei, ii):
         o.delay = dt
-    network = b2.Network(cells, ee, ie, ei, ii, mon, wie, spikes)
+    network = b2.Network(cells, ee, ie, ei, ii, mon, spikes)
     run_network(network, schedule.duration_ms, progress)
     W = np.asarray(ee.w[:])
     order = np.lexsort((np.asarray(ee.j[:]), np.asarray(ee.i[:])))
@@ -539,7 +538,7 @@ PROTOCOL = Protocol(
              Option("repeats", 5, "training rounds (each group once per round)", int, 1),
              Option("stim_pA", 250.0, "extra current during stimulation (pA)", float, 0.0),
              Option("w_max_nS", 1.5, "upper bound of the E->E weights (nS)", float, 0.0),
-             Option("eta_inhibitory", 0.01, "learning rate of the I->E rule (reference: 0.01)",
+             Option("eta_inhibitory", NET["eta_ie"], "learning rate of the I->E rule (reference: 0.01)",
                     float, 0.0),
              Option("norm_ms", 1000.0, "interval of the synaptic normalisation (ms)", float, 0.1),
              Option("seed", 1, "random seed (connectivity, initial potentials)", int, 0)],

@@ -233,18 +233,20 @@ def _run_nest(values, schedule, progress):
     syn = sim.native_synapse_type("clopath_synapse")(
         weight=float(values["w_init"]), delay=h, tau_x=magnitude(values["tau_x"], ms),
         Wmin=float(values["w_min"]), Wmax=float(values["w_max"]))
-    projs = [sim.Projection(c, c, sim.AllToAllConnector(allow_self_connections=False), syn)
-             for c in cells]
     for c in cells:
+        sim.Projection(c, c, sim.AllToAllConnector(allow_self_connections=False), syn)
         c.record("spikes")
     W_t, t_s = [], []
+    # each network's connections and their (pre, post) indices, looked up once
+    recurrent = []
+    for c in cells:
+        conns = nest.GetConnections(source=c.node_collection, target=c.node_collection)
+        recurrent.append((conns, np.asarray(conns.get("source")) - c.first_id,
+                          np.asarray(conns.get("target")) - c.first_id))
 
     def read():
         out = []
-        for c, p in zip(cells, projs):
-            conns = nest.GetConnections(source=c.node_collection, target=c.node_collection)
-            s = np.asarray(conns.get("source")) - c.first_id
-            d = np.asarray(conns.get("target")) - c.first_id
+        for conns, s, d in recurrent:
             M = np.full((N, N), np.nan)
             M[s, d] = np.asarray(conns.get("weight"), float)
             out.append(M)

@@ -183,6 +183,51 @@ def protocols_bench(log, sample=10):
     return out
 
 
+# networks that learn tasks (issue 21): each protocol's full version once, as reproduce runs it
+LEARNING = [("digits_wta", "stdp_pair", "brian2"), ("digits_wta", "stdp_pair", "pynn.nest"),
+            ("digits_wta_400", "stdp_pair", "brian2"),
+            ("digits_clustering", "stdp_pair", "brian2"),
+            ("digits_clustering", "stdp_pair", "pynn.nest"),
+            ("conv_stdp", "stdp_pair", "brian2"), ("reservoir_prediction", "rate_delta", "brian2"),
+            ("reward_learning", "stdp_dopamine", "brian2"),
+            ("reward_learning", "stdp_dopamine", "pynn.nest")]
+HEADLINE = {"digits_wta": ("learned_accuracy", "baseline_accuracy", "held-out accuracy"),
+            "digits_wta_400": ("learned_accuracy", "baseline_accuracy", "held-out accuracy"),
+            "digits_clustering": ("learned_ari", "kmeans_ari", "ARI (k-means)"),
+            "conv_stdp": ("accuracy_stdp", "accuracy_random", "held-out accuracy"),
+            "reservoir_prediction": ("nrmse_online", "nrmse_ridge", "test NRMSE (ridge)"),
+            "reward_learning": ("learning_correct_after_reversal",
+                                "static_correct_after_reversal", "rewarded after reversal")}
+
+
+def learning_bench(log):
+    """Each learning protocol once (seed 1, its defaults; brian2 on cpp_standalone, a warm-up
+    run first so that the time is the run's, not the compile's): wall time of the whole run
+    (simulation, read-out, baselines) and its headline number against its baseline."""
+    from plasticity.protocols.api import run_protocol
+    rows = []
+    for p, m, b in LEARNING:
+        standalone = b == "brian2" and get_protocol(p).standalone
+        device = "cpp_standalone" if standalone else "runtime"
+        if standalone:                        # compile (a small version of the same network)
+            small = {"digits_wta": {"train_images": "20", "test_images": "20"},
+                     "digits_wta_400": {"train_images": "20", "test_images": "20"},
+                     "digits_clustering": {"train_images": "20", "test_images": "20"},
+                     "reward_learning": {"trials": "20"}}.get(p)
+            if small is not None:
+                run_protocol(p, m, backend=b, device=device, overrides=small)
+        t0 = time.perf_counter()
+        _, s = run_protocol(p, m, backend=b, device=device)
+        wall = time.perf_counter() - t0
+        c = s["conditions"][0]
+        key, base, what = HEADLINE[p]
+        rows.append({"protocol": p, "model": m, "backend": b, "device": device,
+                     "wall_s": wall, "quantity": what, "value": float(c[key]),
+                     "baseline": float(c[base])})
+        log(f"{p} on {b}: {wall:.1f} s, {what} {c[key]:.3f} (baseline {c[base]:.3f})")
+    return rows
+
+
 def reproduce_timings(results_dir):
     """Per-job wall times of the last cold and the last warm complete ``make reproduce``
     (results/timings.json, written by plasticity.analysis.reproduce), if any."""
@@ -256,6 +301,15 @@ def markdown(bench):
                   f"difference batched vs single {p['max_abs_w_difference_batched_vs_single']:.1e}"
                   f", runtime vs standalone "
                   f"{p['max_abs_w_difference_runtime_vs_standalone']:.1e}."]
+    if bench.get("learning"):
+        lines += ["", "## Networks that learn tasks (issue 21)", "",
+                  "Each protocol's full version once (seed 1, defaults), wall time of the whole "
+                  "run: simulation, labelling, read-outs and baselines; brian2 on "
+                  "cpp_standalone after a compile run.", "",
+                  "| protocol | backend | wall (s) | quantity | value | baseline |",
+                  "|---|---|---|---|---|---|"]
+        lines += [f"| {r['protocol']} | {r['backend']} | {r['wall_s']:.1f} | {r['quantity']} "
+                  f"| {r['value']:.3f} | {r['baseline']:.3f} |" for r in bench["learning"]]
     rt = bench.get("reproduce")
     if rt and rt.get("runs"):
         lines += ["", "## `make reproduce`, every job cold and warm (results/timings.json)", "",
@@ -305,11 +359,13 @@ def main(out="results", *flags):
         rows = network(scratch, log)
         os.environ["PLASTICITY_CACHE_DIR"] = os.path.join(scratch, "cache")
         prot = protocols_bench(log)
+        learning = learning_bench(log)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     bench = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, "
                         f"Python {platform.python_version()}",
              "date": time.strftime("%Y-%m-%d %H:%M"), "network": rows, "protocols": prot,
+             "learning": learning,
              "reproduce": reproduce_timings(out), "total_s": time.perf_counter() - t0}
     _write(out, bench)
     return 0

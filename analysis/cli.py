@@ -171,6 +171,15 @@ def cmd_run(args):
                  if hw and "weight_lsb" in hw else "")
               + f": {len(summary['conditions'])} conditions, "
               f"{summary['wall_time_s']:.2f} s")
+        protocol = PROTOCOLS[args.protocol]
+        if protocol.uses_simulate(get_model(args.model)) and protocol.report.key_numbers:
+            # a network protocol: its own numbers (one weight per run says little)
+            for row in protocol.report.key_numbers(summary["model"], summary["params"],
+                                                   {summary["backend"]: summary}):
+                print("  " + _key_number_text(row))
+            if args.out:
+                print(f"wrote {args.out}")
+            return 0
         for c in summary["conditions"]:
             if "mean_released" in c:       # stochastic release: what each spike released
                 print(f"  {c['label']:22s} quanta released per spike, mean over "
@@ -183,6 +192,18 @@ def cmd_run(args):
         if args.out:
             print(f"wrote {args.out}")
     return 0
+
+
+def _key_number_text(row) -> str:
+    text = f"{row['quantity']}: {row['measured']:.4g}"
+    if row["expected"] is not None:
+        text += f" (expected {row['expected']:.4g}"
+        if row["tolerance"] is not None:
+            text += f" +- {row['tolerance']:.3g}"
+        text += ")"
+    if row["note"]:
+        text += f"  [{row['note']}]"
+    return text
 
 
 def cmd_compare(args):

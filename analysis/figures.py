@@ -40,6 +40,11 @@ FIGURES = {
     "nengo": lambda rs, out, title, p, **_: plots.plot_nengo(rs, out, title),
     "connectivity": lambda rs, out, title, p, **_: plots.plot_connectivity(rs, out, title),
     "assemblies": lambda rs, out, title, p, **_: plots.plot_assemblies(rs, out, title),
+    "digits": lambda rs, out, title, p, **_: plots.plot_digits(rs, out, title),
+    "conv_stdp": lambda rs, out, title, p, **_: plots.plot_conv_stdp(rs, out, title),
+    "reservoir": lambda rs, out, title, p, **_: plots.plot_reservoir(rs, out, title),
+    "reward_learning": lambda rs, out, title, p, **_: plots.plot_reward_learning(rs, out,
+                                                                                 title),
     "vogels": lambda rs, out, title, p, **_: plots.plot_vogels(rs[0], out, title),
     "stochastic": lambda rs, out, title, p, **_: plots.plot_stochastic(rs, out, title),
     "scaling": lambda rs, out, title, p, **_: plots.plot_scaling(rs, out, title),
@@ -87,6 +92,17 @@ def compare_files(files, out):
     paths = draw(kind, results, out, None, protocol,
                  annotate_backend_diff=same_model and len(results) > 1)
     lines = [f"wrote {', '.join(paths)}"]
+    try:
+        report = get_protocol(protocol).report
+    except PlasticityError:
+        report = None
+    if report is not None and not report.backend_difference and report.key_numbers:
+        # statistics of a network run: its numbers side by side, not a synapse-wise difference
+        for r in results:
+            m = r["meta"]
+            for row in report.key_numbers(m["model"], m["parameter_set"], {m["backend"]: r}):
+                lines.append(f"{m['backend']}: {row['quantity']}: {row['measured']:.4g}")
+        return "\n".join(lines)
     stp = all("efficacies_pA" in c for r in results for c in r["conditions"])
     if same_model and len(results) > 1 and stp:      # short-term plasticity: w never changes
         d = efficacy_difference(results)

@@ -576,3 +576,148 @@ def plot_assemblies(results, out, title=None):
     if title:
         fig.suptitle(title, fontsize=10)
     return _save(fig, out)
+
+
+def _vec(c, key):
+    """A per-condition list as a 1-d array (a one-element list comes back from NIX as a
+    scalar)."""
+    return np.atleast_1d(np.asarray(c.get(key, []), float))
+
+
+def _rf_grid(W, side=8, cols=None):
+    """Receptive fields (n, side*side) tiled into one image (NaN between tiles)."""
+    n = len(W)
+    cols = cols or int(np.ceil(np.sqrt(n)))
+    rows = int(np.ceil(n / cols))
+    img = np.full((rows * (side + 1), cols * (side + 1)), np.nan)
+    for k, w in enumerate(W):
+        r, c = divmod(k, cols)
+        img[r * (side + 1):r * (side + 1) + side, c * (side + 1):c * (side + 1) + side] = \
+            np.asarray(w).reshape(side, side)
+    return img
+
+
+def plot_digits(results, out, title=None):
+    """Digits (Diehl & Cook): the learned receptive fields, the online learning curve, and the
+    held-out accuracy against the baselines, one row per result."""
+    fig, axes = plt.subplots(len(results), 3, figsize=(14, 4.2 * len(results)), squeeze=False)
+    for row, r in zip(axes, results):
+        c = r["conditions"][0]
+        W = _vec(c, "receptive_fields").reshape(-1, 64)
+        shown = W[:100]
+        row[0].imshow(_rf_grid(shown), cmap="hot_r", interpolation="nearest")
+        row[0].set_axis_off()
+        row[0].set_title(f"{r['meta']['backend']}: receptive fields "
+                         f"({len(shown)} of {len(W)} neurons)", fontsize=9)
+        x = _vec(c, "learned_curve_images")
+        if len(x):
+            row[1].plot(x, _vec(c, "learned_curve_accuracy"), "o-", ms=3, label="STDP")
+            row[1].plot(_vec(c, "baseline_curve_images"), _vec(c, "baseline_curve_accuracy"),
+                        "s-", ms=3, color="0.5", label="plasticity off")
+        row[1].set_xlabel("training images presented")
+        row[1].set_ylabel("online accuracy (labels from the previous block)")
+        row[1].set_ylim(0, 1)
+        row[1].legend(fontsize=8)
+        names = ["STDP", "plasticity off", "logistic\nregression"]
+        vals = [float(c["learned_accuracy"]), float(c["baseline_accuracy"]),
+                float(c["logistic_regression_accuracy"])]
+        row[2].bar(names, vals, color=["C0", "0.6", "C2"])
+        for k, v in enumerate(vals):
+            row[2].text(k, v + 0.01, f"{v:.3f}", ha="center", fontsize=8)
+        row[2].set_ylim(0, 1.08)
+        row[2].set_ylabel("held-out accuracy (600 images)")
+        row[2].set_title(f"ARI: network {float(c['learned_ari']):.3f}, k-means "
+                         f"{float(c['kmeans_ari']):.3f}", fontsize=9)
+    fig.tight_layout(rect=(0, 0, 1, 0.96))
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return _save(fig, out)
+
+
+def plot_conv_stdp(results, out, title=None):
+    """Convolutional STDP: the kernels before and after learning, and the read-out accuracy."""
+    fig, axes = plt.subplots(len(results), 3, figsize=(13, 4 * len(results)), squeeze=False)
+    for row, r in zip(axes, results):
+        c = r["conditions"][0]
+        for ax, key, what in ((row[0], "kernels_initial", "initial (random)"),
+                              (row[1], "kernels", "after STDP")):
+            K = _vec(c, key).reshape(-1, 25)
+            ax.imshow(_rf_grid(K, side=5), cmap="gray_r", vmin=0, vmax=1,
+                      interpolation="nearest")
+            ax.set_axis_off()
+            ax.set_title(f"{len(K)} kernels, {what}", fontsize=9)
+        names = ["STDP\nkernels", "random\nkernels", "raw\npixels"]
+        vals = [float(c["accuracy_stdp"]), float(c["accuracy_random"]),
+                float(c["accuracy_pixels"])]
+        row[2].bar(names, vals, color=["C0", "0.6", "C2"])
+        for k, v in enumerate(vals):
+            row[2].text(k, v + 0.01, f"{v:.3f}", ha="center", fontsize=8)
+        row[2].set_ylim(0, 1.08)
+        row[2].set_ylabel("held-out accuracy, linear read-out")
+    fig.tight_layout(rect=(0, 0, 1, 0.94))
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return _save(fig, out)
+
+
+def plot_reservoir(results, out, title=None):
+    """Mackey-Glass: the test signal and both read-outs' predictions, and the online read-out's
+    test error during training against the ridge read-out's."""
+    fig, axes = plt.subplots(len(results), 2, figsize=(13, 3.8 * len(results)), squeeze=False)
+    for row, r in zip(axes, results):
+        c = r["conditions"][0]
+        y = _vec(c, "test_target")
+        row[0].plot(y, color="k", lw=1.2, label="target")
+        row[0].plot(_vec(c, "test_ridge"), color="C2", lw=0.9, ls="--",
+                    label=f"ridge (NRMSE {float(c['nrmse_ridge']):.3f})")
+        row[0].plot(_vec(c, "test_online"), color="C0", lw=0.9,
+                    label=f"delta rule (NRMSE {float(c['nrmse_online']):.3f})")
+        row[0].set_xlabel("test sample")
+        row[0].set_ylabel("series (standardised)")
+        row[0].legend(fontsize=8)
+        row[1].semilogy(_vec(c, "curve_samples"), _vec(c, "curve_nrmse"), color="C0",
+                        label="delta rule (rate_delta, Brian2)")
+        row[1].axhline(float(c["nrmse_ridge"]), color="C2", ls="--", label="ridge")
+        row[1].axhline(float(c["nrmse_persistence"]), color="0.5", ls=":",
+                       label="persistence")
+        row[1].set_xlabel("training samples presented (all passes)")
+        row[1].set_ylabel("test NRMSE")
+        row[1].legend(fontsize=8)
+    fig.tight_layout(rect=(0, 0, 1, 0.94))
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return _save(fig, out)
+
+
+def plot_reward_learning(results, out, title=None):
+    """Instrumental conditioning: rewarded choices per block (reversal marked) for dopamine
+    STDP and for plasticity off, and the mean weights onto A and B."""
+    fig, axes = plt.subplots(len(results), 2, figsize=(13, 3.8 * len(results)), squeeze=False)
+    for row, r in zip(axes, results):
+        c = r["conditions"][0]
+        B = int(c["block_trials"])
+        blocks = _vec(c, "learning_block_correct")
+        x = (np.arange(len(blocks)) + 1) * B
+        n = len(_vec(c, "rewarded_group"))
+        for ax in row:
+            ax.axvline(n / 2, color="0.6", ls=":")
+        row[0].plot(x, blocks, "o-", ms=3, label="dopamine STDP")
+        row[0].plot(x, _vec(c, "static_block_correct"), "s-", ms=3, color="0.5",
+                    label="plasticity off")
+        row[0].axhline(0.5, color="0.8", lw=0.8)
+        row[0].set_ylim(-0.02, 1.02)
+        row[0].set_xlabel("trial (A rewarded | B rewarded)")
+        row[0].set_ylabel(f"rewarded choices per {B} trials")
+        row[0].set_title(r["meta"]["backend"], fontsize=9)
+        row[0].legend(fontsize=8)
+        wA, wB = _vec(c, "learning_wA_t"), _vec(c, "learning_wB_t")
+        xw = (np.arange(len(wA)) + 1) * B
+        row[1].plot(xw, wA, color="C3", label="S → A")
+        row[1].plot(xw, wB, color="C0", label="S → B")
+        row[1].set_xlabel("trial")
+        row[1].set_ylabel("mean weight (pA)")
+        row[1].legend(fontsize=8)
+    fig.tight_layout(rect=(0, 0, 1, 0.94))
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return _save(fig, out)

@@ -81,6 +81,14 @@ PLAN = (
     ("assemblies", "stdp_triplet", ("visual_all_to_all_minimal",), ("brian2", "pynn.nest")),
     ("nengo_crosscheck", "rate_oja", ("demo",), ("brian2",)),
     ("nengo_crosscheck", "rate_bcm", ("selectivity",), ("brian2",)),
+    # networks that learn tasks (issue 21); the 400-neuron digits network on brian2 only (NEST
+    # reads its 25 600 weights through Python every image: protocols/digits_wta.py)
+    ("digits_wta", "stdp_pair", ("diehl_cook2015",), ("brian2", "pynn.nest")),
+    ("digits_wta_400", "stdp_pair", ("diehl_cook2015",), ("brian2",)),
+    ("digits_clustering", "stdp_pair", ("diehl_cook2015",), ("brian2", "pynn.nest")),
+    ("conv_stdp", "stdp_pair", ("multiplicative",), ("brian2",)),
+    ("reservoir_prediction", "rate_delta", ("demo",), ("brian2",)),
+    ("reward_learning", "stdp_dopamine", ("nest_defaults",), ("brian2", "pynn.nest")),
     ("stochastic_release", "quantal_stp", ("depressing_5_sites",), ("brian2", "pynn.nest")),
     ("stochastic_release", "bernoulli", ("half",), ("brian2", "pynn.nest")),
     ("homeostatic_scaling", "synaptic_scaling", ("demonstration",), ("brian2",)),
@@ -117,7 +125,8 @@ def plan(backends=None):
 
 # network protocols first: the longest jobs, so that the workers finish together (used only when
 # no earlier run's timings are known; see _job_order)
-_LONG_FIRST = ("clopath_2010_fig2b", "izhikevich_2007_network", "assemblies", "sjostrom_2001",
+_LONG_FIRST = ("clopath_2010_fig2b", "izhikevich_2007_network", "assemblies", "digits_wta_400",
+               "digits_wta", "sjostrom_2001",
                "homeostatic_scaling", "song_2000", "vogels_2011")
 
 

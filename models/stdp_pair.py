@@ -71,6 +71,10 @@ SONG = "song_miller_abbott2000 (Song, Miller & Abbott 2000 Nat Neurosci 3:919; s
        "STDP1 example and re-implementations, reference/parameter_sets.json)"
 MU_TABLE = "weight_dependence_family_nest (NEST models/stdp_synapse.h, NESTML doc/models_library/" \
            "stdp.rst table of exponents)"
+DIEHL_COOK = "diehl_cook2015_code (Diehl & Cook 2015; authors' code Diehl&Cook_spiking_MNIST.py, " \
+             "github.com/peter-u-diehl/stdp-mnist @ d527ca3)"
+DIEHL_COOK_INIT = "diehl_cook2015_code (Diehl&Cook_MNIST_random_conn_generator.py: XeAe = 0.3 * " \
+                  "(U(0, 1) + 0.01))"
 W_INIT_NOTE = "protocol convention: start mid-range, w_init = w_max/2 (a modelling choice, not a " \
               "published value)"
 
@@ -107,6 +111,21 @@ PARAMETER_SETS = {
                           "range, a modelling choice (Gütig's own mu values are unverified in the "
                           "reference data)"),
         notes="amplitudes and time constants from Song 2000; mu = 0.5 is a stated choice"),
+    # the pair part of Diehl & Cook's rule (protocols digits_wta, digits_clustering)
+    "diehl_cook2015": ParameterSet(
+        "diehl_cook2015", "Diehl & Cook (2015) Front Comput Neurosci 9:99",
+        {"tau_plus": Value(20.0 * ms, f"{DIEHL_COOK}: tc_pre_ee = 20 ms"),
+         "tau_minus": Value(20.0 * ms, f"{DIEHL_COOK}: tc_post_1_ee = 20 ms"),
+         "A_plus": Value(0.01, f"{DIEHL_COOK}: nu_ee_post = 0.01 (per pair, wmax_ee = 1)"),
+         "A_minus": Value(1e-4, f"{DIEHL_COOK}: nu_ee_pre = 0.0001"),
+         "w_max": Value(1.0, f"{DIEHL_COOK}: wmax_ee = 1.0"),
+         "w_init": Value(0.153, f"{DIEHL_COOK_INIT}: mean of 0.3 (U(0, 1) + 0.01)"),
+         "mu_plus": Value(0.0, f"{DIEHL_COOK}: additive, w += nu_ee_post * pre * post2, "
+                               "clipped to [0, wmax]"),
+         "mu_minus": Value(0.0, f"{DIEHL_COOK}: additive, w -= nu_ee_pre * post1")},
+        verification="authors' code",
+        notes="D&C's potentiation is also multiplied by a second postsynaptic trace "
+              "(tc_post_2_ee = 40 ms, a triplet term); this set is its pair part"),
 }
 
 PARAMS = [

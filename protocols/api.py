@@ -53,7 +53,7 @@ def _prepare(protocol_name, model_name, set_name, overrides, backend, threads, s
                 run_opts[key] = Option(key, None, "", int, 1 if key == "synapses" else 0) \
                     .coerce(overrides.pop(key), protocol.name)
     params, opt_given = split_overrides(model, protocol, overrides)
-    set_name = set_name or model.default_set
+    set_name = set_name or protocol.default_sets.get(model.name) or model.default_set
     values = model.resolve(set_name, params)
     options = protocol.resolve_options(opt_given)
     if schedule_file and not protocol.needs_schedule_file:

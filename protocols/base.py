@@ -144,6 +144,8 @@ class Protocol:
     # schedule) -> (rule as mapped, worker network dict, initial weights); see song_2000
     spinnaker_network: Callable | None = None
     report: Report = field(default_factory=Report)      # what its report shows
+    # the parameter set a model runs with when none is named (default: the model's own)
+    default_sets: dict = field(default_factory=dict)
 
     def uses_simulate(self, model: Model) -> bool:
         return self.simulate is not None and (self.simulate_for is None

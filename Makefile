@@ -43,7 +43,8 @@ reproduce: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 --durations=15 tests
 
-# benchmarks (not part of make test): results/bench.json, results/bench.md; about 20 minutes
+# benchmarks (not part of make test): results/bench.json, results/bench.md; about 20 minutes,
+# plus about 5 for the learning networks (the sum of their run times measured one by one)
 bench: $(STAMP)
 	$(BIN)/python -m plasticity.analysis.bench results
 

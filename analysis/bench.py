@@ -191,13 +191,18 @@ LEARNING = [("digits_wta", "stdp_pair", "brian2"), ("digits_wta", "stdp_pair", "
             ("conv_stdp", "stdp_pair", "brian2"), ("reservoir_prediction", "rate_delta", "brian2"),
             ("reward_learning", "stdp_dopamine", "brian2"),
             ("reward_learning", "stdp_dopamine", "pynn.nest")]
-HEADLINE = {"digits_wta": ("learned_accuracy", "baseline_accuracy", "held-out accuracy"),
-            "digits_wta_400": ("learned_accuracy", "baseline_accuracy", "held-out accuracy"),
-            "digits_clustering": ("learned_ari", "kmeans_ari", "ARI (k-means)"),
-            "conv_stdp": ("accuracy_stdp", "accuracy_random", "held-out accuracy"),
-            "reservoir_prediction": ("nrmse_online", "nrmse_ridge", "test NRMSE (ridge)"),
+HEADLINE = {"digits_wta": ("learned_accuracy", "baseline_accuracy", "held-out accuracy",
+                           "plasticity off"),
+            "digits_wta_400": ("learned_accuracy", "baseline_accuracy", "held-out accuracy",
+                               "plasticity off"),
+            "digits_clustering": ("learned_ari", "kmeans_ari", "adjusted Rand index", "k-means"),
+            "conv_stdp": ("accuracy_stdp", "accuracy_random", "held-out accuracy",
+                          "random kernels"),
+            "reservoir_prediction": ("nrmse_online", "nrmse_ridge", "test NRMSE, delta rule",
+                                     "ridge"),
             "reward_learning": ("learning_correct_after_reversal",
-                                "static_correct_after_reversal", "rewarded after reversal")}
+                                "static_correct_after_reversal",
+                                "rewarded choices after the reversal", "plasticity off")}
 
 
 def learning_bench(log):
@@ -220,11 +225,11 @@ def learning_bench(log):
         _, s = run_protocol(p, m, backend=b, device=device)
         wall = time.perf_counter() - t0
         c = s["conditions"][0]
-        key, base, what = HEADLINE[p]
+        key, base, what, base_what = HEADLINE[p]
         rows.append({"protocol": p, "model": m, "backend": b, "device": device,
                      "wall_s": wall, "quantity": what, "value": float(c[key]),
-                     "baseline": float(c[base])})
-        log(f"{p} on {b}: {wall:.1f} s, {what} {c[key]:.3f} (baseline {c[base]:.3f})")
+                     "baseline_name": base_what, "baseline": float(c[base])})
+        log(f"{p} on {b}: {wall:.1f} s, {what} {c[key]:.3f} ({base_what} {c[base]:.3f})")
     return rows
 
 
@@ -309,7 +314,8 @@ def markdown(bench):
                   "| protocol | backend | wall (s) | quantity | value | baseline |",
                   "|---|---|---|---|---|---|"]
         lines += [f"| {r['protocol']} | {r['backend']} | {r['wall_s']:.1f} | {r['quantity']} "
-                  f"| {r['value']:.3f} | {r['baseline']:.3f} |" for r in bench["learning"]]
+                  f"| {r['value']:.3f} | {r['baseline_name']}: {r['baseline']:.3f} |"
+                  for r in bench["learning"]]
     rt = bench.get("reproduce")
     if rt and rt.get("runs"):
         lines += ["", "## `make reproduce`, every job cold and warm (results/timings.json)", "",

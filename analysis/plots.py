@@ -609,13 +609,14 @@ def plot_digits(results, out, title=None):
         row[0].set_axis_off()
         row[0].set_title(f"{r['meta']['backend']}: receptive fields "
                          f"({len(shown)} of {len(W)} neurons)", fontsize=9)
-        x = _vec(c, "learned_curve_images")
+        x = _vec(c, "checkpoint_images")
         if len(x):
-            row[1].plot(x, _vec(c, "learned_curve_accuracy"), "o-", ms=3, label="STDP")
-            row[1].plot(_vec(c, "baseline_curve_images"), _vec(c, "baseline_curve_accuracy"),
-                        "s-", ms=3, color="0.5", label="plasticity off")
+            row[1].plot(x, _vec(c, "checkpoint_accuracy"), "o-", ms=4, label="STDP (frozen "
+                        "snapshots)")
+            row[1].axhline(float(c["baseline_accuracy"]), color="0.5", ls="--",
+                           label="plasticity off, end")
         row[1].set_xlabel("training images presented")
-        row[1].set_ylabel("online accuracy (labels from the previous block)")
+        row[1].set_ylabel("held-out accuracy")
         row[1].set_ylim(0, 1)
         row[1].legend(fontsize=8)
         names = ["STDP", "plasticity off", "logistic\nregression"]
@@ -625,7 +626,7 @@ def plot_digits(results, out, title=None):
         for k, v in enumerate(vals):
             row[2].text(k, v + 0.01, f"{v:.3f}", ha="center", fontsize=8)
         row[2].set_ylim(0, 1.08)
-        row[2].set_ylabel("held-out accuracy (600 images)")
+        row[2].set_ylabel("held-out accuracy")
         row[2].set_title(f"ARI: network {float(c['learned_ari']):.3f}, k-means "
                          f"{float(c['kmeans_ari']):.3f}", fontsize=9)
     fig.tight_layout(rect=(0, 0, 1, 0.96))

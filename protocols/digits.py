@@ -88,14 +88,15 @@ def predict(counts, assignment, n_classes=10):
     return pred
 
 
-def learning_curve(counts, labels, block):
-    """Online accuracy during training (Diehl & Cook's monitoring): the images of block k are
-    classified with labels assigned from the responses to block k-1.  Returns (images seen at
-    the end of each block, accuracy)."""
+def learning_curve(counts, labels, block, window=None):
+    """Online accuracy during training (Diehl & Cook's monitoring): the images of each block
+    are classified with labels assigned from the responses to the ``window`` images before it
+    (default: one block, D&C's).  Returns (images seen at the end of each block, accuracy)."""
     n = len(labels)
+    window = window or block
     seen, acc = [], []
     for start in range(block, n - block + 1, block):
-        prev = slice(start - block, start)
+        prev = slice(max(0, start - window), start)
         cur = slice(start, start + block)
         a = assign_labels(counts[prev], labels[prev])
         acc.append(float(np.mean(predict(counts[cur], a) == labels[cur])))

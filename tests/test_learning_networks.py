@@ -116,7 +116,8 @@ def test_digits_network_learns_over_seeds():
     diffs, accs = [], []
     for seed in (1, 2, 3):
         _, s = run_protocol("digits_wta", "stdp_pair", backend="pynn.nest", overrides={
-            "n_exc": "20", "train_images": "200", "test_images": "200", "seed": str(seed)})
+            "n_exc": "20", "train_images": "200", "test_images": "200", "checkpoints": "0",
+            "seed": str(seed)})
         c = s["conditions"][0]
         diffs.append(c["learned_accuracy"] - c["baseline_accuracy"])
         accs.append(c["learned_accuracy"])
@@ -134,7 +135,8 @@ def test_digits_plain_cli_brian2_standalone(tmp_path):
     out = tmp_path / "digits.nix"
     cmd = [sys.executable, "-m", "plasticity.analysis.cli", "run", "digits_wta", "--model",
            "stdp_pair", "--set", "n_exc=20", "--set", "train_images=200", "--set",
-           "test_images=200", "--device", "cpp_standalone", "--out", str(out)]
+           "test_images=200", "--set", "checkpoints=1", "--device", "cpp_standalone",
+           "--out", str(out)]
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stderr[-2000:]
     acc = dict(re.findall(r"held-out accuracy, 20 neurons, (STDP|plasticity off): ([0-9.]+)",
@@ -145,6 +147,9 @@ def test_digits_plain_cli_brian2_standalone(tmp_path):
     r = load_result(str(out))
     assert abs(r["conditions"][0]["learned_accuracy"] - float(acc["STDP"])) < 1e-3
     assert len(r["conditions"][0]["receptive_fields"]) == 20 * 64
+    # the learning curve: untrained, one snapshot, the end (the end is the final network)
+    curve = np.atleast_1d(r["conditions"][0]["checkpoint_accuracy"])
+    assert len(curve) == 3 and abs(curve[-1] - float(acc["STDP"])) < 1e-3
 
 
 # ----------------------------------------------------------------------------------------------

@@ -655,33 +655,29 @@ def wta_tables(m, s, per_backend):
 NAME = "digits_wta"
 CLUSTER = "digits_clustering"
 
-PROTOCOL = Protocol(
-    report=Report(group_figure="digits", group_title="Digits: STDP winner-take-all network "
-                  "(Diehl & Cook 2015, 8 x 8 digits)", key_numbers=wta_key_numbers,
-                  backend_difference=False, comparison_tables=wta_tables),
-    name=NAME,
-    title="Diehl & Cook 2015: unsupervised digit classification by STDP and competition",
-    doc=__doc__, families=("stdp",), options=_options(100),
-    build=make_build(NAME), simulate=make_simulate(NAME), standalone=True,
-    default_sets={"stdp_pair": "diehl_cook2015"})
+def _protocol(name, title, group_title, key_numbers, options):
+    """One of the digits protocols: the same network, build, simulate, figure and tables."""
+    return Protocol(
+        report=Report(group_figure="digits", group_title=group_title, key_numbers=key_numbers,
+                      backend_difference=False, comparison_tables=wta_tables),
+        name=name, title=title, doc=__doc__, families=("stdp",), options=options,
+        build=make_build(name), simulate=make_simulate(name), standalone=True,
+        default_sets={"stdp_pair": "diehl_cook2015"})
 
-PROTOCOL_400 = Protocol(
-    report=Report(group_figure="digits", group_title="Digits: STDP winner-take-all network, "
-                  "400 neurons, 3 passes (Diehl & Cook 2015, 8 x 8 digits)",
-                  key_numbers=lambda m, s, pb: wta_key_numbers(m, s, pb, NAME + "_400"), backend_difference=False,
-                  comparison_tables=wta_tables),
-    name=NAME + "_400",
-    title="Diehl & Cook 2015 with 400 excitatory neurons (3 passes over the training images)",
-    doc=__doc__, families=("stdp",), options=_options(400, epochs=3),
-    build=make_build(NAME + "_400"), simulate=make_simulate(NAME + "_400"), standalone=True,
-    default_sets={"stdp_pair": "diehl_cook2015"})
 
-CLUSTERING = Protocol(
-    report=Report(group_figure="digits", group_title="Digits: the STDP network as clustering "
-                  "(10 neurons) against k-means", key_numbers=clustering_key_numbers,
-                  backend_difference=False, comparison_tables=wta_tables),
-    name=CLUSTER,
-    title="The competitive STDP network as clustering of the digits (ARI against k-means)",
-    doc=__doc__, families=("stdp",), options=_options(10, theta_plus=0.05),
-    build=make_build(CLUSTER), simulate=make_simulate(CLUSTER), standalone=True,
-    default_sets={"stdp_pair": "diehl_cook2015"})
+PROTOCOL = _protocol(
+    NAME, "Diehl & Cook 2015: unsupervised digit classification by STDP and competition",
+    "Digits: STDP winner-take-all network (Diehl & Cook 2015, 8 x 8 digits)",
+    wta_key_numbers, _options(100))
+
+PROTOCOL_400 = _protocol(
+    NAME + "_400",
+    "Diehl & Cook 2015 with 400 excitatory neurons (3 passes over the training images)",
+    "Digits: STDP winner-take-all network, 400 neurons, 3 passes (Diehl & Cook 2015, 8 x 8 "
+    "digits)", lambda m, s, pb: wta_key_numbers(m, s, pb, NAME + "_400"),
+    _options(400, epochs=3))
+
+CLUSTERING = _protocol(
+    CLUSTER, "The competitive STDP network as clustering of the digits (ARI against k-means)",
+    "Digits: the STDP network as clustering (10 neurons) against k-means",
+    clustering_key_numbers, _options(10, theta_plus=0.05))

@@ -7,7 +7,7 @@ export MPLBACKEND := Agg
 export PYNEST_QUIET := 1
 export PYTHONWARNINGS := ignore
 
-.PHONY: all install reproduce test bench clean system-packages
+.PHONY: all install reproduce test bench clean system-packages nest-mpi test-mpi
 
 all: reproduce
 
@@ -47,6 +47,29 @@ test: $(STAMP)
 # plus about 5 for the learning networks (the sum of their run times measured one by one)
 bench: $(STAMP)
 	$(BIN)/python -m plasticity.analysis.bench results
+
+# The cluster path (opt-in, not part of make test): NEST 3.10 built from its PyPI source with MPI
+# into the package's cache folder (about 10 minutes on 2 cores), mpi4py built against the same
+# MPI; then make test-mpi runs pynn.nest protocols and the Song network under mpirun -np 2 and
+# in 1 process x 2 threads and requires identical results (analysis/cluster.py).
+MPI_PACKAGES := mpich libmpich-dev cmake g++ make libgsl-dev libboost-dev libltdl-dev
+
+nest-mpi: $(STAMP)
+	@if ! command -v mpicc >/dev/null || ! command -v mpirun >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing system packages: $(MPI_PACKAGES)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(MPI_PACKAGES) >/dev/null; \
+	  else \
+	    echo "no MPI found: run 'sudo apt-get install $(MPI_PACKAGES)', then make nest-mpi"; exit 1; \
+	  fi; \
+	fi
+	@$(BIN)/python -c "from mpi4py import MPI" 2>/dev/null || \
+	  { echo "building mpi4py against $$(command -v mpicc)"; \
+	    $(BIN)/python -m pip install --quiet --no-binary mpi4py --force-reinstall --no-deps mpi4py; }
+	$(BIN)/python -m plasticity.analysis.cluster build
+
+test-mpi: nest-mpi
+	$(BIN)/python -m plasticity.analysis.cluster check
 
 clean:
 	rm -rf results .pytest_cache

@@ -95,14 +95,15 @@ _RSS_WRAPPER = ("import resource, subprocess, sys; r = subprocess.run(['./main']
 # ----------------------------------------------------------------------------------------------
 # Brian2
 # ----------------------------------------------------------------------------------------------
-def _brian2_setup(standalone, build_dir):
+def _brian2_setup(standalone, build_dir, threads=1):
     import brian2 as b2
     b2.prefs.codegen.target = "cython"
     if os.environ.get("PLASTICITY_BENCH_CYTHON_CACHE"):      # make bench: cold / warm runs
         b2.prefs.codegen.runtime.cython.cache_dir = os.environ["PLASTICITY_BENCH_CYTHON_CACHE"]
     if standalone:
         b2.set_device("cpp_standalone", directory=build_dir, build_on_run=False)
-        b2.prefs.devices.cpp_standalone.openmp_threads = 0
+        # OpenMP threads of the binary (0: Brian2's code without OpenMP pragmas, for 1 thread)
+        b2.prefs.devices.cpp_standalone.openmp_threads = threads if threads > 1 else 0
         b2.prefs.devices.cpp_standalone.run_cmd_unix = [sys.executable, "-c", _RSS_WRAPPER]
     return b2
 
@@ -122,16 +123,48 @@ dge/dt = -ge / tau_exc : 1
     return post
 
 
-def run_brian2(impl, n_out, seed, duration_s, build_dir):
+def _input_trains(seed, duration_s):
+    """Poisson spike trains of the N_IN inputs drawn here (numpy, ``seed``) on the dt grid, at
+    most one spike per step: (indices, step numbers), for a network that is deterministic once
+    its input is given (``--input generator``: the OpenMP identity check)."""
+    rng = np.random.default_rng(seed + 1000)
+    steps = int(round(duration_s * 1000.0 / DT_MS))
+    spikes = rng.random((steps, N_IN)) < RATE_HZ * DT_MS * 1e-3
+    step, idx = np.nonzero(spikes)
+    return idx, step
+
+
+def run_brian2(impl, n_out, seed, duration_s, build_dir, threads=1, inputs_kind="poisson"):
     standalone = impl.endswith(".standalone")
-    b2 = _brian2_setup(standalone, build_dir)
+    if threads > 1 and not standalone:
+        raise SystemExit(f"bench_network: --threads {threads} needs a cpp_standalone impl "
+                         f"(Brian2's runtime mode runs on one thread)")
+    scratch = None
+    if standalone and build_dir is None:          # a project folder of its own, removed after
+        import tempfile
+        scratch = build_dir = tempfile.mkdtemp(prefix="plasticity-bench-standalone-")
+    try:
+        return _run_brian2(impl, n_out, seed, duration_s, build_dir, threads, inputs_kind,
+                           standalone)
+    finally:
+        if scratch:
+            import shutil
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _run_brian2(impl, n_out, seed, duration_s, build_dir, threads, inputs_kind, standalone):
+    b2 = _brian2_setup(standalone, build_dir, threads)
     r = _rule()
     w0 = _w0(n_out, r["w_max"], seed)
     t0 = time.perf_counter()
     b2.seed(seed)
     dt = DT_MS * b2.ms
     b2.defaultclock.dt = dt
-    inputs = b2.PoissonGroup(N_IN, RATE_HZ * b2.Hz, dt=dt)
+    if inputs_kind == "generator":
+        idx, step = _input_trains(seed, duration_s)
+        inputs = b2.SpikeGeneratorGroup(N_IN, idx, step * dt, dt=dt)
+    else:
+        inputs = b2.PoissonGroup(N_IN, RATE_HZ * b2.Hz, dt=dt)
     post = _brian2_neurons(b2, n_out, dt)
     if impl.startswith("pkg."):
         syn = make_synapses("stdp_pair", inputs, post, params="additive",
@@ -178,6 +211,11 @@ def run_brian2(impl, n_out, seed, duration_s, build_dir):
     else:
         out.update(build_s=build_s, run_s=run_s)
     pre_n, post_n = int(m_in.num_spikes), int(m_out.num_spikes)
+    # the final weights, for the OpenMP identity check (bitwise: a hash of the float64 values)
+    import hashlib
+    w_final = np.asarray(syn.w[:], dtype=np.float64)
+    out["w_sha1"] = hashlib.sha1(w_final.tobytes()).hexdigest()
+    out["w_mean"] = float(w_final.mean())
     t0 = time.perf_counter()
     del net, syn, inputs, post, m_in, m_out
     if standalone:
@@ -233,29 +271,19 @@ def run_plain_nest(n_out, seed, duration_s, threads):
             "teardown_s": teardown_s, "pre_spikes": pre_n, "post_spikes": post_n}
 
 
-def run_pynn(impl, n_out, seed, duration_s, threads):
+def build_pynn(sim, backend, n_out, seed, threads):
+    """The network through PyNN (``sim`` = pyNN.nest or pyNN.brian2, set up here): returns
+    (post population, plastic projection, input population), recording spikes of both."""
     r = _rule()
     p = _neuron()
-    backend = impl.split(".", 2)[2]
-    if backend == "nest":
-        import nest
-        import pyNN.nest as sim
-        nest.set_verbosity("M_ERROR")
-    else:
-        import brian2 as b2
-        import pyNN.brian2 as sim
-        b2.prefs.codegen.target = "cython"
-        if os.environ.get("PLASTICITY_BENCH_CYTHON_CACHE"):
-            b2.prefs.codegen.runtime.cython.cache_dir = \
-                os.environ["PLASTICITY_BENCH_CYTHON_CACHE"]
     g_leak_us = G_LEAK_NS / 1000.0
     w0 = _w0(n_out, r["w_max"], seed) * g_leak_us
-    t0 = time.perf_counter()
     # on-grid spikes as in plain NEST (pyNN.nest's default is off_grid: precise spike times)
     kw = {"threads": threads, "rng_seed": seed, "spike_precision": "on_grid"} \
         if backend == "nest" else {}
     sim.setup(timestep=DT_MS, min_delay=DT_MS, max_delay=10 * DT_MS, **kw)
     if backend != "nest":
+        import brian2 as b2
         b2.seed(seed)
     inputs = poisson_inputs(sim, N_IN, RATE_HZ)
     cell = sim.IF_cond_exp(cm=g_leak_us * p["tau_m_ms"], tau_m=p["tau_m_ms"],
@@ -272,6 +300,24 @@ def run_pynn(impl, n_out, seed, duration_s, threads):
                           receptor_type="excitatory")
     inputs.record("spikes")
     post.record("spikes")
+    return post, proj, inputs
+
+
+def run_pynn(impl, n_out, seed, duration_s, threads):
+    backend = impl.split(".", 2)[2]
+    if backend == "nest":
+        import nest
+        import pyNN.nest as sim
+        nest.set_verbosity("M_ERROR")
+    else:
+        import brian2 as b2
+        import pyNN.brian2 as sim
+        b2.prefs.codegen.target = "cython"
+        if os.environ.get("PLASTICITY_BENCH_CYTHON_CACHE"):
+            b2.prefs.codegen.runtime.cython.cache_dir = \
+                os.environ["PLASTICITY_BENCH_CYTHON_CACHE"]
+    t0 = time.perf_counter()
+    post, proj, inputs = build_pynn(sim, backend, n_out, seed, threads)
     build_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     sim.run(duration_s * 1000.0)
@@ -296,7 +342,11 @@ def main(argv=None):
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--duration-s", type=float, default=10.0)
-    ap.add_argument("--build-dir", default=None, help="cpp_standalone project directory")
+    ap.add_argument("--build-dir", default=None,
+                    help="cpp_standalone project directory (default: a temporary one)")
+    ap.add_argument("--input", choices=("poisson", "generator"), default="poisson",
+                    help="brian2 only: PoissonGroup (default) or Poisson trains drawn in numpy "
+                         "and replayed (deterministic network: the OpenMP identity check)")
     a = ap.parse_args(argv)
     t_start = time.perf_counter()
     if a.impl == "plain.nest":
@@ -304,8 +354,10 @@ def main(argv=None):
     elif a.impl.startswith("pkg.pynn."):
         out = run_pynn(a.impl, a.n_out, a.seed, a.duration_s, a.threads)
     else:
-        out = run_brian2(a.impl, a.n_out, a.seed, a.duration_s, a.build_dir)
+        out = run_brian2(a.impl, a.n_out, a.seed, a.duration_s, a.build_dir, a.threads,
+                         a.input)
     out.update(impl=a.impl, n_out=a.n_out, threads=a.threads, duration_s=a.duration_s,
+               input=a.input if a.impl.startswith(("pkg.brian2", "plain.brian2")) else "poisson",
                process_s=time.perf_counter() - t_start,
                peak_rss_bytes=_peak_rss(out.pop("binary_rss_kb", 0)))
     out["events"] = int(out["pre_spikes"] * a.n_out + out["post_spikes"] * N_IN)

@@ -13,7 +13,7 @@ from plasticity.models.core import PlasticityError
 from plasticity.protocols import get_protocol
 
 from . import plots
-from .load import load_result
+from .load import load_summary
 from .metrics import backend_difference, efficacy_difference
 
 
@@ -82,7 +82,7 @@ def figure_kind(protocol_name, results) -> str:
 def compare_files(files, out):
     """``plasticity compare``: plot several NIX results of one protocol together, with the
     figure the protocol declares (the same as ``reproduce`` draws)."""
-    results = [load_result(f) for f in files]
+    results = [load_summary(f) for f in files]
     protocols = {r["meta"]["protocol"] for r in results}
     if len(protocols) > 1:
         raise PlasticityError(f"compare needs results of one protocol, got {sorted(protocols)}")

@@ -227,6 +227,15 @@ def plot_curves_with_sem(results, out, xvar, xlabel, title=None, logx=False, pan
         ax.plot(x, y, "-o", ms=3, color=f"C{k % 10 if not panels else 0}", label=label_of(r))
         if np.any(e > 0):
             ax.fill_between(x, y - e, y + e, color=f"C{k % 10 if not panels else 0}", alpha=0.25)
+        # the model's closed-form read-out where it has one (Graupner-Brunel: the Gaussian
+        # approximation), beside the simulated population
+        an = sorted((c[xvar], c["dw_analytic_percent"]) for c in r["conditions"]
+                    if xvar in c and c.get("dw_analytic_percent") is not None)
+        if an:
+            ax.plot([a[0] for a in an], [a[1] for a in an], "--", lw=1.2, color="k",
+                    label="analytical (Gaussian approx.)" if panels or k == 0 else None)
+            if panels and k == 0:
+                ax.legend(fontsize=6)
         ax.axhline(0, color="0.7", lw=0.8)
         if logx:
             ax.set_xscale("log")

@@ -17,7 +17,8 @@ from plasticity.protocols.base import load_datasets, preferred
 
 from . import html
 from .figures import draw
-from .load import load_result
+from .load import load_summary
+from plasticity.protocols.neo_io import read_summary
 from .metrics import backend_difference, compare_points, compare_to_dataset, fit_window, \
     window_curve
 from .plots import plot_rate_demos
@@ -26,17 +27,18 @@ HARDWARE_BACKEND = spinnaker.FAMILY        # results run with the chip's arithme
 
 
 def load_results(paths, workers=None):
-    """``load_result`` for each path, in ``workers`` processes (reading a NIX file through Neo
-    costs about 2 s, mostly HDF5 property reads: 113 files took 228 s in one process)."""
+    """The numbers of each result (:func:`plasticity.analysis.load.load_summary`: the JSON summary
+    beside each NIX file, milliseconds each); where a summary is missing or stale its NIX file
+    is read through Neo, in ``workers`` processes (layout 1 files took about 2 s each)."""
     workers = (os.cpu_count() or 1) if workers is None else int(workers)
     paths = list(paths)
-    if workers <= 1 or len(paths) < 2:
-        return [load_result(p) for p in paths]
+    if all(read_summary(p) is not None for p in paths) or workers <= 1 or len(paths) < 2:
+        return [load_summary(p) for p in paths]
     # forked here, from the main thread, before the pool starts its helper threads (spawned
     # where NEST runs in this process, see reproduce)
     ctx = mp.get_context("spawn" if "nest" in sys.modules else "fork")
     with ctx.Pool(min(workers, len(paths))) as pool:
-        return pool.map(load_result, paths, chunksize=1)
+        return pool.map(load_summary, paths, chunksize=1)
 
 
 def literature(protocol_name, result, datasets):

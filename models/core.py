@@ -408,6 +408,9 @@ class Readout:
     replicas: Callable[[dict], int]
     combine: Callable[[dict, dict], tuple]
     doc: str = ""
+    # optional closed-form read-out of one condition: analytic(values, pre_ms, post_ms,
+    # duration_ms, dt_ms) -> (ratio, extra measures); reported beside the population's
+    analytic: Callable | None = None
 
 
 @dataclass

@@ -310,6 +310,76 @@ def _combine(values, finals: dict):
     return strength_ratio(beta, b, p_ud, p_du, up.size, down.size)
 
 
+def calcium_time_above(values, pre_ms, post_ms, duration_ms, dt_ms):
+    """Time (ms) the calcium of one synapse spends above theta_d and above theta_p during a
+    schedule, on the simulation's grid and in its order (the Brian2 steps, see the module
+    docstring): a pre spike adds Cpre at the step of t_pre + D (D rounded to the step, as Brian2's
+    delays are), a post spike adds Cpost at its own step, a step counts as above a threshold when
+    the calcium after its jumps is strictly above it, and the calcium then decays by
+    exp(-dt / tau_Ca)."""
+    from scipy.signal import lfilter
+    n = int(round(duration_ms / dt_ms))
+    d_steps = int(round(float(values["D"] / ms) / dt_ms))
+    jumps = np.zeros(n)
+    for times, amp, shift in ((pre_ms, float(values["Cpre"]), d_steps),
+                              (post_ms, float(values["Cpost"]), 0)):
+        k = np.round(np.asarray(times, float) / dt_ms).astype(np.int64) + shift
+        np.add.at(jumps, k[(k >= 0) & (k < n)], amp)
+    decay = math.exp(-dt_ms / float(values["tau_Ca"] / ms))
+    # c_k = jumps_k + decay * c_{k-1}: the calcium after step k's jumps, before its decay
+    c = lfilter([1.0], [1.0, -decay], jumps)
+    return (float(np.count_nonzero(c > float(values["theta_d"]))) * dt_ms,
+            float(np.count_nonzero(c > float(values["theta_p"]))) * dt_ms)
+
+
+def transition_probabilities(values, t_above_d_ms, t_above_p_ms, duration_ms):
+    """The authors' analytical approximation (Graupner & Brunel 2012, Methods and SI; the
+    noise term as in the erratum): over a protocol of length T in which the calcium spends the
+    fractions alpha_d and alpha_p of the time above the thresholds, rho is taken as an
+    Ornstein-Uhlenbeck process (the cubic term neglected) with drift rates
+    Gamma_p = gamma_p alpha_p and Gamma_d = gamma_d alpha_d:
+
+        rho_bar   = Gamma_p / (Gamma_p + Gamma_d)
+        tau_eff   = tau / (Gamma_p + Gamma_d)
+        sigma_rho^2 = sigma^2 (alpha_p + alpha_d) / (Gamma_p + Gamma_d)      (= 2 x variance)
+
+    and rho at the end is Gaussian with mean rho_bar + (rho_0 - rho_bar) exp(-T / tau_eff) and
+    2 x variance sigma_rho^2 (1 - exp(-2 T / tau_eff)), so that
+
+        P_DU = [1 + erf(-(rho_star - mean_0) / sqrt(sigma_rho^2 (1 - exp(-2T/tau_eff))))] / 2
+
+    from rho_0 = 0, and P_UD the mirror image from rho_0 = 1.  Without noise (sigma = 0) the
+    probabilities are 0 or 1 (the deterministic end state).  Returns (P_UD, P_DU, extra)."""
+    T = float(duration_ms)
+    a_d, a_p = t_above_d_ms / T, t_above_p_ms / T
+    g_p, g_d = float(values["gamma_p"]) * a_p, float(values["gamma_d"]) * a_d
+    rs, sigma = float(values["rho_star"]), float(values["sigma"])
+    extra = {"alpha_d": a_d, "alpha_p": a_p}
+    if g_p + g_d == 0.0:        # the calcium never crosses a threshold: nothing moves rho
+        return 0.0, 0.0, extra
+    rho_bar = g_p / (g_p + g_d)
+    tau_eff_ms = float(values["tau"] / ms) / (g_p + g_d)
+    decay = math.exp(-T / tau_eff_ms)
+    mean = {0.0: rho_bar - rho_bar * decay, 1.0: rho_bar + (1.0 - rho_bar) * decay}
+    spread2 = sigma ** 2 * (a_p + a_d) / (g_p + g_d) * (1.0 - math.exp(-2.0 * T / tau_eff_ms))
+    if spread2 <= 0.0:
+        p_du, p_ud = float(mean[0.0] > rs), float(mean[1.0] <= rs)
+    else:
+        s = math.sqrt(spread2)
+        p_du = 0.5 * (1.0 + math.erf(-(rs - mean[0.0]) / s))
+        p_ud = 0.5 * (1.0 - math.erf(-(rs - mean[1.0]) / s))
+    extra.update(rho_bar=rho_bar, tau_eff_ms=tau_eff_ms)
+    return p_ud, p_du, extra
+
+
+def _analytic(values, pre_ms, post_ms, duration_ms, dt_ms):
+    """The analytical read-out of one condition: (ratio, extra)."""
+    t_d, t_p = calcium_time_above(values, pre_ms, post_ms, duration_ms, dt_ms)
+    p_ud, p_du, extra = transition_probabilities(values, t_d, t_p, duration_ms)
+    ratio, _, _ = strength_ratio(float(values["beta"]), float(values["b"]), p_ud, p_du)
+    return ratio, {"p_up_to_down_analytic": p_ud, "p_down_to_up_analytic": p_du, **extra}
+
+
 def strength_ratio(beta, b, p_ud, p_du, n_up=None, n_down=None):
     """The paper's synaptic-strength ratio and its standard error (binomial errors of the two
     transition probabilities, propagated linearly).  Returns (ratio, sem, extra dict)."""
@@ -344,6 +414,6 @@ MODEL = Model(
     coincidence_rule="calcium transients add; no pairing term",
     derived=_derived,
     derived_weight=("w_unit",),
-    readout=Readout(starts=_starts, replicas=_replicas, combine=_combine,
+    readout=Readout(starts=_starts, replicas=_replicas, combine=_combine, analytic=_analytic,
                     doc="fraction beta UP before; UP = rho > rho_star after; strength ratio b"),
 )

@@ -77,9 +77,21 @@ def _finish(protocol, result, options, out):
     if result.model.readout is not None:      # stochastic: the Brian2 seed that was used
         seed = int(result.schedule.meta.get("seed", runners.DEFAULT_SEED))
         summary["seed"] = seed
-    if out:
+    if out and mpi_rank() == 0:      # under MPI every process holds the whole result
         write_nix(build_block(result, protocol.name, options, measurements, seed=seed), out)
     return summary
+
+
+def mpi_rank() -> int:
+    """This process's MPI rank where NEST runs under MPI (``mpirun``), else 0."""
+    import sys
+    nest = sys.modules.get("nest")
+    if nest is None:
+        return 0
+    try:
+        return int(nest.Rank())
+    except Exception:                   # NEST not initialised
+        return 0
 
 
 def check_protocol_device(protocol, model, backend, device):

@@ -64,7 +64,10 @@ def build(model, values, options, schedule_file=None):
                                                                         "kind": "data"}))
     duration = FIRST_PRE_MS + pairs * 1000.0 / freq
     return Schedule("bi_poo_1998", duration, conds,
-                    meta={"pairs": pairs, "freq_hz": freq}).validate()
+                    # the weight traces: one sample per pairing period
+                    meta={"pairs": pairs, "freq_hz": freq, "record_ms": 1000.0 / freq,
+                          "record_note": f"once per pairing period ({1000.0 / freq:g} ms)"}
+                    ).validate()
 
 
 

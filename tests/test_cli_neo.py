@@ -51,25 +51,33 @@ def test_nix_reads_back_with_plain_neo(backend, schedule_file, tmp_path):
     assert ann["backend"] == backend and ann["protocol"] == "spike_trains"
     assert ann["param:mu_minus"] == "1.0"
     assert backend.split(".")[-1] in json.loads(ann["simulator_versions"])
-    groups = {g.name: g for g in block.groups}
-    for c in summary["conditions"]:
-        g = groups[c["label"]]
-        assert g.annotations["w_final"] == c["w_final"]
-        assert g.annotations["w_initial"] == c["w_initial"]
-        assert g.annotations["dw_percent"] == c["dw_percent"]
-        roles = {st.annotations["role"]: st for st in g.spiketrains}
+    # layout 2 (protocols/neo_io.py): the conditions in order in conditions_json; all spikes of
+    # a role in one train with the condition index per spike; one channel per condition
+    conds = json.loads(ann["conditions_json"])
+    assert [c["label"] for c in conds] == [c["label"] for c in summary["conditions"]]
+    seg = block.segments[0]
+    trains = {st.annotations["role"]: st for st in seg.spiketrains}
+    (sig,) = seg.analogsignals
+    assert sig.annotations["variable"] == "w" and sig.shape[1] == len(conds)
+    assert list(sig.array_annotations["condition"]) == [c["label"] for c in conds]
+    assert ann["signal_sampling_ms"] > 0 and ann["signal_sampling"]
+    for k, c in enumerate(summary["conditions"]):
+        g = conds[k]
+        assert g["w_final"] == c["w_final"]
+        assert g["w_initial"] == c["w_initial"]
+        assert g["dw_percent"] == c["dw_percent"]
         src = next(s for s in SCHEDULE["conditions"] if s["label"] == c["label"])
-        np.testing.assert_allclose(roles["pre"].rescale("ms").magnitude, src["pre"])
-        np.testing.assert_allclose(roles["post"].rescale("ms").magnitude, src["post"])
-        (sig,) = g.analogsignals
-        assert sig.annotations["variable"] == "w"
+        for role in ("pre", "post"):
+            st = trains[role]
+            mine = st.rescale("ms").magnitude[st.array_annotations["condition_index"] == k]
+            np.testing.assert_allclose(mine, src[role])
         if backend == "pynn.nest":
             # NEST's stored weight lags post-driven potentiation until the next pre spike:
             # the file says so, and w_final (flushed) is what the summary reports
             assert "lazily" in ann["signal_semantics"]
         else:
             # the last sample (t = duration) is the final weight: every event is before it
-            assert float(sig.magnitude[-1, 0]) == pytest.approx(c["w_final"], rel=1e-12)
+            assert float(sig.magnitude[-1, k]) == pytest.approx(c["w_final"], rel=1e-12)
     assert summary["conditions"][2]["w_initial"] == 0.01
 
 
@@ -230,7 +238,7 @@ def test_issue4_models_write_neo(args, measure, tmp_path):
     assert r.returncode == 0, r.stderr[-2000:]
     summary = json.loads(r.stdout)
     block = read_nix(str(out))
-    groups = {g.annotations["label"]: g.annotations for g in block.groups}
+    groups = {g["label"]: g for g in json.loads(block.annotations["conditions_json"])}
     assert len(groups) == len(summary["conditions"])
     for c in summary["conditions"]:
         g = groups[c["label"]]
@@ -411,3 +419,32 @@ def test_stderr_carries_only_the_package_lines(backend, tmp_path):
     assert f"simulator messages also go to {log}" in verbose.stderr
     if backend != "brian2":               # PyNN warns about every run (weights, nest-config)
         assert "UserWarning" in verbose.stderr and "UserWarning" in log.read_text()
+
+
+def test_summary_beside_the_nix_file_holds_its_numbers(schedule_file, tmp_path):
+    """The JSON summary written beside each NIX file (what the report reads) carries exactly the
+    numbers of the NIX file; a summary that no longer matches its file (here: the NIX file
+    replaced by another run's) is ignored and the NIX file read instead."""
+    from plasticity.analysis.load import load_result, load_summary
+    from plasticity.protocols.neo_io import read_summary, summary_path
+    out = tmp_path / "r.nix"
+    r = cli("run", "spike_trains", "--model", "stdp_pair", "--params", "additive",
+            "--schedule", schedule_file, "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert os.path.exists(summary_path(str(out)))
+    full, light = load_result(str(out)), load_summary(str(out))
+    assert read_summary(str(out)) is not None
+    keys = lambda r_: {k: v for k, v in r_["meta"].items() if k != "path"}
+    assert keys(light) == keys(full)
+    assert len(light["conditions"]) == len(full["conditions"]) == len(SCHEDULE["conditions"])
+    for a, b in zip(light["conditions"], full["conditions"]):
+        b = {k: v for k, v in b.items() if k not in ("pre", "post", "signals")}
+        assert a == b
+    # another run's NIX file under the same name: the summary's recorded SHA-1 no longer matches
+    other = tmp_path / "other.nix"
+    r = cli("run", "spike_trains", "--model", "stdp_pair", "--params", "multiplicative",
+            "--schedule", schedule_file, "--out", str(other))
+    assert r.returncode == 0, r.stderr
+    os.replace(other, out)
+    assert read_summary(str(out)) is None
+    assert load_summary(str(out))["meta"]["parameter_set"] == "multiplicative"

@@ -61,8 +61,17 @@ def initial_weights(model: Model, values: dict, schedule: Schedule) -> np.ndarra
     return np.asarray(out, dtype=float)
 
 
-def record_dt_for(schedule: Schedule, max_samples: int = 2000) -> float:
-    """Sampling interval of the recorded signals: a multiple of dt giving <= max_samples."""
+MAX_SAMPLES = 250
+
+
+def record_dt_for(schedule: Schedule, max_samples: int = MAX_SAMPLES) -> float:
+    """Sampling interval of the recorded signals: the interval the protocol declares
+    (``schedule.meta['record_ms']``, rounded to a multiple of dt), else the smallest multiple
+    of dt giving at most ``max_samples`` samples per condition.  (The weight at the end of the
+    run is ``w_final`` whatever the sampling; the NIX file states the sampling.)"""
+    declared = schedule.meta.get("record_ms")
+    if declared:
+        return max(1, int(round(float(declared) / schedule.dt_ms))) * schedule.dt_ms
     steps = int(np.ceil(schedule.duration_ms / schedule.dt_ms / max_samples))
     return max(1, steps) * schedule.dt_ms
 

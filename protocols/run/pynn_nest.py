@@ -66,6 +66,18 @@ def _runner(sim):
     return run
 
 
+def mpi_allgather(*arrays):
+    """Under MPI (NEST built with MPI, ``mpirun -np N``, mpi4py installed): every process's
+    local arrays concatenated in rank order, on every process."""
+    try:
+        from mpi4py import MPI
+    except ImportError:
+        raise PlasticityError("pynn.nest under MPI needs mpi4py (make nest-mpi installs it)") \
+            from None
+    comm = MPI.COMM_WORLD
+    return [np.concatenate(comm.allgather(np.asarray(a))) for a in arrays]
+
+
 def run_schedule(model, values, schedule, w0, threads=1, progress=False):
     import nest
     import pyNN
@@ -99,15 +111,34 @@ def run_schedule(model, values, schedule, w0, threads=1, progress=False):
         return nest_spike_sources(sim, trains, npad, dt_ms)
 
     parrot = nest_parrot_cell_class()
-    pre_src = source("pre", d_gen, extra=flush_ms)
-    post_src = source("post", d_gen + d_syn)
+    mpi = nest.NumProcesses() > 1
+    if not mpi:
+        pre_src = source("pre", d_gen, extra=flush_ms)
+        post_src = source("post", d_gen + d_syn)
     pre = sim.Population(npad, parrot())
     # a NESTML rule sees post spikes through the NESTML relay neuron generated with it
     relay = nestml_relay_cell_class(model) if model.nest.nestml is not None else parrot
     post = sim.Population(npad, relay())
     static = sim.StaticSynapse(weight=1.0, delay=d_gen)
-    sim.Projection(pre_src, pre, sim.OneToOneConnector(), static, receptor_type=IMPOSED)
-    sim.Projection(post_src, post, sim.OneToOneConnector(), static, receptor_type=IMPOSED)
+    if not mpi:
+        sim.Projection(pre_src, pre, sim.OneToOneConnector(), static, receptor_type=IMPOSED)
+        sim.Projection(post_src, post, sim.OneToOneConnector(), static, receptor_type=IMPOSED)
+    else:
+        # under MPI, PyNN's SpikeSourceArray (a generator and a parrot of its own per source)
+        # delivered some imposed spikes twice (measured: the parrots of every other condition
+        # fired twice per spike under mpirun -np 2); plain NEST generators, which NEST
+        # replicates on every process, connected to the parrots' repeating port, do not
+        for role, cells, shift, extra in (("pre", pre, d_gen, flush_ms),
+                                          ("post", post, d_gen + d_syn, None)):
+            trains = [(getattr(c, role) if extra is None else np.append(getattr(c, role), extra))
+                      + offset - shift for c in schedule.conditions]
+            trains += [np.zeros(0)] * (npad - n)
+            gens = nest.Create("spike_generator", npad)
+            for k, t in enumerate(trains):
+                gens[k].set(spike_times=list(np.round(np.asarray(t, float) / dt_ms) * dt_ms
+                                             - NEST_STAMP_EPS_MS))
+            nest.Connect(gens, cells.node_collection, "one_to_one",
+                         syn_spec={"weight": 1.0, "delay": d_gen, "receptor_type": 0})
     kwargs = pynn_kwargs(model, values, "pynn.nest")
     kwargs["delay"] = d_syn
     syn_type = nest_synapse_class(model.name, values)(**kwargs)
@@ -126,12 +157,18 @@ def run_schedule(model, values, schedule, w0, threads=1, progress=False):
     sim.Projection(pre, post, sim.OneToOneConnector(), syn_type, receptor_type=PLASTIC)
     w_scale, to_pynn_w = nest_weight_scales(model)
     conns = nest.GetConnections(source=pre.node_collection, target=post.node_collection)
-    src_index = np.asarray(conns.get("source")) - pre.first_id
+    src_index = np.atleast_1d(np.asarray(conns.get("source"))) - pre.first_id
     nest_w0 = np.concatenate([w0, np.full(npad - n, w0[0])]) * to_pynn_w * w_scale
-    order = synapse_order(src_index)
-    weights = np.empty(len(src_index))
-    weights[order] = nest_w0
-    conns.set(weight=list(weights))
+    # one synapse per condition, its source index = the condition (under MPI each process
+    # holds the synapses of its own targets only: the same rule, on its subset)
+    # (a list of dicts: PyNEST refuses a list of values under MPI)
+    conns.set([{"weight": float(w)} for w in nest_w0[src_index]])
+    if mpi and not model.plastic:
+        sim.end()
+        raise PlasticityError(f"{model.name} on pynn.nest under MPI: the state at every "
+                              "presynaptic spike is read per process; run short-term "
+                              "plasticity in one process (threads)")
+    order = None if mpi else synapse_order(src_index)
     if model.nest.integer_state:
         conns.set(**{k: int(round(float(values[p]))) for k, p in
                      model.nest.integer_state.items()})
@@ -152,17 +189,27 @@ def run_schedule(model, values, schedule, w0, threads=1, progress=False):
                                                 npad, offset, end_ms)
         else:
             progress_run(_runner(sim), end_ms, progress, dt_ms)
-    final = conns.get("weight")
+    final = np.atleast_1d(np.asarray(conns.get("weight"), dtype=float))
     rule = model.nest.nestml
-    if rule is not None and rule.overflow and np.any(np.asarray(conns.get(rule.overflow)) > 0):
+    lost = np.atleast_1d(np.asarray(conns.get(rule.overflow))) if rule is not None and \
+        rule.overflow else np.zeros(0)
+    ev = recorder.get("events")
+    ev_src = np.asarray(ev["senders"]) - pre.first_id
+    ev_t = np.asarray(ev["times"], dtype=float)
+    ev_w = np.asarray(ev["weights"], dtype=float)
+    if mpi:           # every process gets every synapse's numbers (rank order, then sorted)
+        src_index, final, lost, ev_src, ev_t, ev_w = mpi_allgather(
+            src_index, final, lost, ev_src, ev_t, ev_w)
+        by_time = np.lexsort((ev_src, ev_t))
+        ev_src, ev_t, ev_w = ev_src[by_time], ev_t[by_time], ev_w[by_time]
+        order = synapse_order(src_index)
+    if np.any(lost > 0):
         sim.end()
         raise PlasticityError(f"{model.name} on pynn.nest: presynaptic spikes came faster than "
                               f"the NESTML rule's queue holds ({rule.why}); use brian2")
-    w_final = (np.asarray(final, dtype=float)[order] / w_scale / to_pynn_w)[:n]
-    ev = recorder.get("events")
-    ev_src = np.asarray(ev["senders"]) - pre.first_id
-    ev_t = np.asarray(ev["times"], dtype=float) - offset
-    ev_w = np.asarray(ev["weights"], dtype=float) / w_scale / to_pynn_w
+    w_final = (final[order] / w_scale / to_pynn_w)[:n]
+    ev_t = ev_t - offset
+    ev_w = ev_w / w_scale / to_pynn_w
     rec_dt = record_dt_for(schedule)
     sample_t = sample_times(schedule, rec_dt)
     signals = {}

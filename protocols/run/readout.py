@@ -36,6 +36,11 @@ def collapse(model, name, values, schedule, whole, idx, groups):
         ratio, sem, extra = model.readout.combine(values, finals)
         w_final.append(ratio)
         per.append({"dw_sem_percent": 100.0 * sem, **extra})
+        if model.readout.analytic is not None:
+            c = schedule.conditions[k]
+            a_ratio, a_extra = model.readout.analytic(values, c.pre, c.post,
+                                                      schedule.duration_ms, schedule.dt_ms)
+            per[-1].update(dw_analytic_percent=100.0 * (a_ratio - 1.0), **a_extra)
         for s, i in g.items():
             for var, arr in whole.signals.items():
                 signals.setdefault(f"{var}_from_{s:g}", []).append(arr[:, idx[i]].mean(axis=1))

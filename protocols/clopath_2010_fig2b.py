@@ -160,17 +160,17 @@ def simulate(model, set_name, values, schedule, backend, progress=False):
     for k, c in enumerate(schedule.conditions):
         f, lag = c.variables["freq_hz"], int(c.variables["dt_ms"])
         d = per[k]
-        d["ref_code_1ms"] = ref.change_percent(ref.votri(f, lag, h=1.0))
-        d["ref_code_0.1ms"] = ref.change_percent(ref.votri(f, lag, h=0.1))
+        d["ref_code_1ms"] = ref.change_percent(ref.votri_cached(f, lag, h=1.0))
+        d["ref_code_0.1ms"] = ref.change_percent(ref.votri_cached(f, lag, h=0.1))
         if mismatch:
             d["ref_pkg_note"] = "set differs from the code in " + ", ".join(mismatch)
             continue
         x, y = as_arrays(c.pre, c.post, schedule.duration_ms)
-        d["ref_pkg_0.1ms"] = ref.change_percent(ref.votri(f, lag, h=h, x=x, y=y, **switches))
+        d["ref_pkg_0.1ms"] = ref.change_percent(ref.votri_cached(f, lag, h=h, x=x, y=y, **switches))
         p, q = firsts[k]
         x1, y1 = as_arrays(p, q, end)
-        r_h = ref.change_percent(ref.votri(f, lag, h=h, x=x1, y=y1, **switches))
-        r_h2 = ref.change_percent(ref.votri(f, lag, h=h / 2, x=x1, y=y1, **switches))
+        r_h = ref.change_percent(ref.votri_cached(f, lag, h=h, x=x1, y=y1, **switches))
+        r_h2 = ref.change_percent(ref.votri_cached(f, lag, h=h / 2, x=x1, y=y1, **switches))
         e_ref = 2 * abs(r_h - r_h2)
         e_pkg = 2 * abs(pkg_first[h][k] - pkg_first[h / 2][k])
         d["window_ref_pkg"] = r_h
@@ -181,7 +181,7 @@ def simulate(model, set_name, values, schedule, backend, progress=False):
         d["tol_pkg"] = (e_ref + e_pkg) * len(c.pre) / len(p)
         if schedule.meta.get("decompose") and f == 40.0:
             xc, yc = ref.spike_trains(f, lag)
-            d["decomposition_dw"] = [ref.change_percent(ref.votri(f, lag, x=xc, y=yc, **kw))
+            d["decomposition_dw"] = [ref.change_percent(ref.votri_cached(f, lag, x=xc, y=yc, **kw))
                                      for _, kw in DECOMPOSITION]
     result.extra["per_condition"] = per
     return result

@@ -73,9 +73,11 @@ def run_sets(model: Model, sets: list, schedule: Schedule, backend: str,
              progress: bool = False, device: str = "runtime") -> list:
     """Run one schedule for several parameter sets ``[(set_name, values), ...]``.
 
-    On ``brian2`` all sets share one simulation (every set's synapses carry their own
-    constants), which costs about one run: protocols whose length is set by slow conditions
-    (Sjöström's 0.1 Hz pairings) gain the most.  Other backends run the sets one by one.
+    On ``brian2`` and ``pynn.brian2`` all sets share one simulation (every set's synapses carry
+    their own constants; on pynn.brian2 as per-synapse parameters of one projection), which
+    costs about one run: protocols whose length is set by slow conditions (Sjöström's 0.1 Hz
+    pairings) gain the most.  pynn.nest runs the sets one by one (NEST's synapse models keep
+    most of their constants per model, not per connection).
     Results are identical to separate runs (each synapse is independent).  ``wall_time_s`` of
     a shared run is the total, divided equally among the sets.
 
@@ -87,7 +89,7 @@ def run_sets(model: Model, sets: list, schedule: Schedule, backend: str,
     schedule.validate()
     check_device(model, backend, device)
     readout = model.readout is not None
-    if backend != "brian2" or (len(sets) == 1 and not readout):
+    if backend not in ("brian2", "pynn.brian2") or (len(sets) == 1 and not readout):
         out = []
         for name, values in sets:
             if readout:
@@ -119,8 +121,12 @@ def run_sets(model: Model, sets: list, schedule: Schedule, backend: str,
                    schedule.reward)
     w0 = np.concatenate(w0)
     t0 = time.perf_counter()
-    whole = brian2_runner.run_schedule(model, sets[0][1], big, w0, progress=progress,
-                                       blocks=blocks, device=device)
+    if backend == "brian2":
+        whole = brian2_runner.run_schedule(model, sets[0][1], big, w0, progress=progress,
+                                           blocks=blocks, device=device)
+    else:
+        whole = pynn_brian2.run_schedule(model, sets[0][1], big, w0, progress=progress,
+                                         blocks=blocks)
     wall = time.perf_counter() - t0
     out = []
     for (name, values), (idx, _), groups in zip(sets, blocks, groups_of):

@@ -20,7 +20,33 @@ from .common import (DEFAULT_SEED, OFFSET_MS, padded, progress_run, pynn_setup, 
 RELAY_LATENCY_STEPS = 2
 
 
-def run_schedule(model, values, schedule, w0, progress=False):
+def _per_synapse(model, values, blocks, npad):
+    """The synapse type's keyword arguments with several parameter sets in one projection
+    (``blocks``: ``[(condition indices, values), ...]``, as the brian2 runner takes them): a
+    parameter that differs between the sets becomes a (pre, post) matrix whose diagonal holds
+    each condition's value (the projection is one-to-one), which PyNN sets per synapse."""
+    kwargs = pynn_kwargs(model, values, "pynn.brian2")
+    if not blocks:
+        return kwargs
+    per_block = [(idx, pynn_kwargs(model, v, "pynn.brian2")) for idx, v in blocks]
+    for name, first in kwargs.items():
+        if name == "weight":
+            continue               # set on the synapses after connecting
+        if all(np.array_equal(np.asarray(kw[name]), np.asarray(first)) for _, kw in per_block):
+            continue
+        diag = np.full(npad, float(first))
+        for idx, kw in per_block:
+            diag[np.asarray(idx)] = float(kw[name])
+        matrix = np.zeros((npad, npad))
+        matrix[np.arange(npad), np.arange(npad)] = diag
+        kwargs[name] = matrix
+    return kwargs
+
+
+def run_schedule(model, values, schedule, w0, progress=False, blocks=None):
+    """Every condition of ``schedule`` as one synapse; ``blocks`` (several parameter sets in one
+    simulation): ``[(condition indices, values), ...]``, each block's synapses with their set's
+    constants (as :func:`plasticity.protocols.run.brian2.run_schedule`)."""
     import brian2 as b2
     import pyNN
     import pyNN.brian2 as sim
@@ -44,7 +70,7 @@ def run_schedule(model, values, schedule, w0, progress=False):
     relay = sim.Population(npad, brian2_relay_cell_class()())
     sim.Projection(post_src, relay, sim.OneToOneConnector(),
                    sim.StaticSynapse(weight=1.0, delay=dt_ms), receptor_type=IMPOSED)
-    kwargs = pynn_kwargs(model, values, "pynn.brian2")
+    kwargs = _per_synapse(model, values, blocks, npad)
     syn_type = brian2_synapse_class(model.name)(**kwargs)
     proj = sim.Projection(pre_src, relay, sim.OneToOneConnector(), syn_type,
                           receptor_type=PLASTIC)

@@ -183,6 +183,96 @@ def protocols_bench(log, sample=10):
     return out
 
 
+def openmp_bench(scratch, log, n_out=1000):
+    """Brian2 cpp_standalone with OpenMP (``--threads``): the N_out = 1000 network (10^6 plastic
+    synapses) on 1 and 2 threads, with Poisson trains drawn in numpy and replayed (``--input
+    generator``), so that the network is deterministic and the two runs must give the same
+    final weights to the bit (SHA-1 of the float64 array) and the same spike counts."""
+    env = dict(os.environ, PYTHONWARNINGS="ignore", PLASTICITY_BRIAN2_TARGET="cython")
+    rows = {}
+    for threads in (1, 2):
+        build_dir = os.path.join(scratch, "openmp", str(threads))
+        cmd_env = dict(env)
+        r = _worker_input("pkg.brian2.standalone", n_out, threads, cmd_env, build_dir)
+        rows[threads] = r
+        log(_row_text({**r, "impl": "pkg.brian2.standalone (OpenMP, generator input)",
+                       "n_out": n_out, "threads": threads}) if "error" in r else
+            f"pkg.brian2.standalone OpenMP t={threads} N={n_out}: run {r['run_s']:.2f} s, "
+            f"weights sha1 {r['w_sha1'][:12]}")
+    one, two = rows[1], rows[2]
+    if "error" in one or "error" in two:
+        return {"error": one.get("error") or two.get("error")}
+    return {"n_out": n_out, "run_s_1": one["run_s"], "run_s_2": two["run_s"],
+            "speedup": one["run_s"] / two["run_s"],
+            "identical": one["w_sha1"] == two["w_sha1"] and
+            one["post_spikes"] == two["post_spikes"] and one["pre_spikes"] == two["pre_spikes"],
+            "w_sha1": one["w_sha1"], "post_spikes": one["post_spikes"]}
+
+
+def _worker_input(impl, n_out, threads, env, build_dir):
+    cmd = [sys.executable, "-m", "plasticity.analysis.bench_network", "--impl", impl,
+           "--n-out", str(n_out), "--threads", str(threads), "--input", "generator",
+           "--build-dir", build_dir]
+    p = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+    line = [ln for ln in p.stdout.splitlines() if ln.startswith("BENCH ")]
+    if p.returncode != 0 or not line:
+        tail = (p.stderr or p.stdout).strip().splitlines()[-1:] or ["no output"]
+        return {"error": tail[0]}
+    return json.loads(line[0][6:])
+
+
+def _dir_bytes(path):
+    total = 0
+    for root, _, files in os.walk(path):
+        for f in files:
+            try:
+                total += os.path.getsize(os.path.join(root, f))
+            except OSError:
+                pass
+    return total
+
+
+def targets(bench, out):
+    """Issue 22's targets, each met or missed with the measured value (recomputed from
+    bench.json, results/timings.json and the size of ``out`` whenever the tables are
+    written)."""
+    rows = []
+
+    def add(name, measured, limit, fmt, better="lower", note=""):
+        if measured is None:
+            rows.append({"target": name, "limit": limit, "measured": None, "met": None,
+                         "text": "not measured", "note": note})
+            return
+        met = measured <= limit if better == "lower" else measured >= limit
+        rows.append({"target": name, "limit": limit, "measured": measured, "met": met,
+                     "text": fmt.format(measured), "note": note})
+    rt = (bench.get("reproduce") or {}).get("runs") or {}
+    add("make reproduce, warm caches (min)", rt.get("warm", {}).get("wall_s") and
+        rt["warm"]["wall_s"] / 60, 5.0, "{:.1f} min")
+    add("make reproduce, cold caches (min)", rt.get("cold", {}).get("wall_s") and
+        rt["cold"]["wall_s"] / 60, 12.0, "{:.1f} min")
+    report = [r.get("report_s") for r in rt.values() if r.get("report_s") is not None]
+    add("report phase of make reproduce (s)", min(report) if report else None, 15.0,
+        "{:.1f} s", note="the faster of the recorded runs")
+    size = _dir_bytes(out) if os.path.isdir(os.path.join(out, "nix")) else None
+    add("results/ size (MB)", size and size / 1e6, 100.0, "{:.0f} MB",
+        note="everything under results/ now")
+    by = {(r["impl"], r["threads"], r["n_out"]): r for r in bench.get("network", [])}
+    r = by.get(("pkg.brian2.standalone", 1, 100), {})
+    add("package vs hand-written Brian2 standalone, N_out = 100 (time ratio)",
+        r.get("vs_baseline_time"), 1.05, "{:.2f}x")
+    add("package Brian2 standalone vs plain NEST 1 thread, N_out = 100 (time ratio; issue: "
+        "keep about 1/3.8 = 0.26)", r.get("vs_plain_nest_1t"), 1 / 3.8 * 1.05, "{:.2f}x")
+    omp = bench.get("openmp") or {}
+    add("Brian2 standalone OpenMP speed-up on 2 threads, N_out = 1000", omp.get("speedup"),
+        1.7, "{:.2f}x", better="higher",
+        note="identical weights and spikes to 1 thread" if omp.get("identical") else
+        ("weights or spikes differ from 1 thread" if omp else ""))
+    if omp and omp.get("identical") is False:
+        rows[-1]["met"] = False
+    return rows
+
+
 # networks that learn tasks (issue 21): each protocol's full version once, as reproduce runs it
 LEARNING = [("digits_wta", "stdp_pair", "brian2"), ("digits_wta", "stdp_pair", "pynn.nest"),
             ("digits_wta_400", "stdp_pair", "brian2"),
@@ -247,7 +337,8 @@ def reproduce_timings(results_dir):
                                              "sets": j["sets"], "backend": j["backend"]})
             row[kind] = j["wall_s"]
             row.setdefault("device", j["device"])
-    summary = {kind: {k: r[k] for k in ("date", "workers", "cores", "device", "wall_s")}
+    summary = {kind: {k: r.get(k) for k in ("date", "workers", "cores", "device", "wall_s",
+                                            "jobs_s", "extras_s", "report_s")}
                for kind, r in by_kind.items() if kind in ("cold", "warm")}
     for kind, r in by_kind.items():
         if kind in summary:
@@ -262,7 +353,12 @@ def _fmt(x, spec):
 
 
 def markdown(bench):
-    lines = ["# Benchmarks (`make bench`)", "",
+    lines = ["# Benchmarks (`make bench`)", "", "## Targets (issue 22)", "",
+             "| target | limit | measured | met | note |", "|---|---|---|---|---|"]
+    for t in bench.get("targets") or []:
+        met = "—" if t["met"] is None else ("met" if t["met"] else "MISSED")
+        lines.append(f"| {t['target']} | {t['limit']:g} | {t['text']} | {met} | {t['note']} |")
+    lines += ["",
              f"Machine: {bench['machine']}. Date: {bench['date']}. Network: 1000 Poisson "
              "inputs at 15 Hz, all-to-all `stdp_pair` additive onto N_out conductance-based LIF "
              "neurons, 10 s simulated, dt 0.1 ms (analysis/bench_network.py).", "",
@@ -292,6 +388,17 @@ def markdown(bench):
             f"{'—' if r['construct_only'] else format(r['post_rate_hz'], '.0f')} | "
             f"{r['peak_rss_bytes'] / 2**20:.0f} | {_fmt(r.get('bytes_per_synapse'), '.0f')} | "
             f"{vb} | {_fmt(r.get('vs_plain_nest_1t'), '.2f')} |")
+    omp = bench.get("openmp") or {}
+    if omp and "error" not in omp:
+        lines += ["", "## Brian2 cpp_standalone with OpenMP", "",
+                  f"N_out = {omp['n_out']} (10^6 plastic synapses), input Poisson trains drawn "
+                  f"in numpy and replayed (deterministic network): run {omp['run_s_1']:.2f} s on "
+                  f"1 thread, {omp['run_s_2']:.2f} s on 2 threads, speed-up "
+                  f"{omp['speedup']:.2f}x; final weights and spike counts "
+                  f"{'identical (SHA-1 ' + omp['w_sha1'][:12] + ')' if omp['identical'] else 'DIFFER'}"
+                  f" ({omp['post_spikes']} output spikes)."]
+    elif omp:
+        lines += ["", f"OpenMP benchmark failed: {omp['error']}"]
     p = bench.get("protocols")
     if p:
         lines += ["", "## Batched protocol", "",
@@ -355,6 +462,7 @@ def main(out="results", *flags):
                   "make bench first", file=sys.stderr)
             return 2
         bench["reproduce"] = reproduce_timings(out)
+        bench["targets"] = targets(bench, out)
         _write(out, bench)
         return 0
     t0 = time.perf_counter()
@@ -363,6 +471,7 @@ def main(out="results", *flags):
     scratch = tempfile.mkdtemp(prefix="plasticity-bench-")
     try:
         rows = network(scratch, log)
+        omp = openmp_bench(scratch, log)
         os.environ["PLASTICITY_CACHE_DIR"] = os.path.join(scratch, "cache")
         prot = protocols_bench(log)
         learning = learning_bench(log)
@@ -371,8 +480,9 @@ def main(out="results", *flags):
     bench = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, "
                         f"Python {platform.python_version()}",
              "date": time.strftime("%Y-%m-%d %H:%M"), "network": rows, "protocols": prot,
-             "learning": learning,
+             "learning": learning, "openmp": omp,
              "reproduce": reproduce_timings(out), "total_s": time.perf_counter() - t0}
+    bench["targets"] = targets(bench, out)
     _write(out, bench)
     return 0
 

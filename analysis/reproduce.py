@@ -269,19 +269,27 @@ def reproduce(out="results", backends=None, resume=False, device="cpp_standalone
         bar.close()
         for proc, _, _ in running.values():
             proc.terminate()
-    if backends is None and not resume and done:        # a complete run of the whole plan
-        save_timings(timings_path, history, {
-            "date": time.strftime("%Y-%m-%d %H:%M"), "caches": "cold" if cold else "warm",
-            "workers": workers, "device": device, "cores": os.cpu_count(),
-            "wall_s": time.perf_counter() - t_start, "jobs": done})
+    jobs_s = time.perf_counter() - t_start
+    t_extra = time.perf_counter()
     demos = None
     if backends is None or "brian2" in backends:
         demos = run_rate_demos()
     mapping = None
     if backends is None or HARDWARE_BACKEND in backends:
         mapping = spinnaker_mapping(out)
+    extras_s = time.perf_counter() - t_extra
+    t_report = time.perf_counter()
     write_report(out, files, demos, workers, mapping)
-    print(f"wrote {os.path.join(out, 'index.html')}")
+    report_s = time.perf_counter() - t_report
+    if backends is None and not resume and done:        # a complete run of the whole plan
+        save_timings(timings_path, history, {
+            "date": time.strftime("%Y-%m-%d %H:%M"), "caches": "cold" if cold else "warm",
+            "workers": workers, "device": device, "cores": os.cpu_count(),
+            "wall_s": time.perf_counter() - t_start, "jobs_s": jobs_s, "extras_s": extras_s,
+            "report_s": report_s,
+            "jobs": done})
+    print(f"wrote {os.path.join(out, 'index.html')} (jobs {jobs_s / 60:.1f} min, rate demos "
+          f"and SpiNNaker mapping {extras_s:.1f} s, report {report_s:.1f} s)")
 
 
 def spinnaker_mapping(out):

@@ -476,19 +476,25 @@ def _run_nest(model, values, schedule, net, progress):
     steps = int(round(T / norm))
     every = int(round(1000.0 / norm))
     W_t, t_s = [], []
+    from .digits_wta import nest_set_weights, nest_weights
     sim.run(norm)                        # (PyNN's first run prepares the kernel)
+    # then NEST's Prepare / Run / Cleanup, and the weights through the kernel calls underneath
+    # ee.get / ee.set: Simulate re-prepares the kernel and get/set query the kernel status at
+    # every normalisation (the same simulation, without that overhead)
+    nest.Prepare()
     for k in range(1, steps + 1):
         if k > 1:
-            nest.Simulate(norm)
-        w = np.asarray(ee.get("weight"), float)
+            nest.Run(norm)
+        w = nest_weights(ee)
         shift = (np.bincount(tgt, weights=w, minlength=N_E) - target_sum) / np.maximum(n_in, 1)
         w = np.clip(w - shift[tgt], 0.0, w_max)
-        ee.set(weight=list(w))
+        nest_set_weights(ee, w)
         if k % every == 0:
             W = np.empty_like(w)
             W[order] = w
             W_t.append(W)
             t_s.append(k * norm / 1000.0)
+    nest.Cleanup()
     w = np.asarray(ee.get("weight"), float)
     W = np.empty_like(w)
     W[order] = w

@@ -145,3 +145,78 @@ def test_nest_runs_the_nestml_rule():
     m = get_model("graupner_brunel")
     m.check_backend("pynn.nest")
     assert m.nest.nestml is not None and m.nest.nestml.name == "graupner_brunel_nestml_synapse"
+
+
+def test_time_above_threshold_counts_the_calcium_of_the_simulation():
+    """The analytical read-out's alpha_d, alpha_p: steps whose calcium (after the step's jumps)
+    lies strictly above each threshold, counted from an independent sum of exponentials."""
+    from plasticity.models.graupner_brunel import calcium_time_above
+    from plasticity.protocols import bi_poo_1998 as bp
+    m = get_model("graupner_brunel")
+    values = m.resolve("DP")
+    p = plain(values)
+    p["D_ms"] = round(p["D_ms"] / DT) * DT
+    for dt in (-30.0, -5.0, 0.0, 12.0):
+        pre, post = bp.pairing(dt, 5, 5.0, first=50.0)
+        duration = 1100.0
+        t_d, t_p = calcium_time_above(values, pre, post, duration, DT)
+        t = np.arange(int(round(duration / DT))) * DT
+        c = gb_calcium(t + 1e-9, pre, post, p)
+        assert t_d == pytest.approx(np.count_nonzero(c > p["theta_d"]) * DT, abs=2 * DT)
+        assert t_p == pytest.approx(np.count_nonzero(c > p["theta_p"]) * DT, abs=2 * DT)
+        assert t_d >= t_p > 0 or (t_p == 0 and t_d > 0)
+
+
+def test_transition_probabilities_limits():
+    """Gaussian approximation: without noise the end state is the deterministic one (0 or 1);
+    without calcium above a threshold nothing moves; with little noise a long protocol whose
+    rho_bar lies above rho_star moves every DOWN synapse up and no UP synapse down, and more
+    noise moves fewer of them."""
+    from plasticity.models.graupner_brunel import transition_probabilities
+    m = get_model("graupner_brunel")
+    v = m.resolve("DP")
+    assert transition_probabilities(v, 0.0, 0.0, 60000.0)[:2] == (0.0, 0.0)
+    quiet = m.resolve("DP", {"sigma": 0})
+    p_ud, p_du, extra = transition_probabilities(quiet, 6000.0, 6000.0, 60000.0)
+    # rho_bar = gamma_p / (gamma_p + gamma_d) with both thresholds crossed all the time
+    g_p, g_d = float(quiet["gamma_p"]), float(quiet["gamma_d"])
+    assert extra["rho_bar"] == pytest.approx(g_p / (g_p + g_d))
+    assert (p_du, p_ud) == ((1.0, 0.0) if extra["rho_bar"] > float(quiet["rho_star"])
+                            else (0.0, 1.0))
+    little = m.resolve("DP", {"sigma": 0.1})
+    p_ud, p_du, _ = transition_probabilities(little, 30000.0, 30000.0, 60000.0)
+    assert p_du > 0.999 and p_ud < 0.001
+    p_ud2, p_du2, _ = transition_probabilities(v, 30000.0, 30000.0, 60000.0)
+    assert 0.5 < p_du2 < p_du and p_ud < p_ud2 < 0.5
+
+
+def test_analytical_curve_agrees_with_the_population_within_its_sem():
+    """The authors' analytical read-out (Gaussian approximation of rho's drift and noise)
+    against the simulated population (200 synapses per start state) on the same pairings: the
+    population's deviations from the analytical value, in units of its SEM, are what sampling
+    gives (chi-square below its 99.9 % point for the number of conditions), and none exceeds
+    3.5 SEM.  (60 pairings at 5 Hz: the cubic term the approximation neglects acts only in the
+    200 ms pauses.)"""
+    from scipy.stats import chi2
+    from plasticity.protocols import bi_poo_1998 as bp
+    from plasticity.protocols.run.readout import collapse, expand
+    m = get_model("graupner_brunel")
+    values = m.resolve("DP")
+    dts = (-40.0, -20.0, -10.0, 0.0, 10.0, 20.0, 40.0)
+    conds = [Condition(f"{dt:+g}", *bp.pairing(dt, 60, 5.0, first=100.0)) for dt in dts]
+    sched = Schedule("gb", 12200.0, conds, meta={"synapses_per_state": 200}).validate()
+    big, groups = expand(m, values, sched)
+    w0 = runners.initial_weights(m, values, big)
+    whole = brian2_runner.run_schedule(m, values, big, w0)
+    r = collapse(m, "DP", values, sched, whole, np.arange(len(w0)), groups)
+    sim = 100.0 * (r.w_final - 1.0)
+    per = r.extra["per_condition"]
+    ana = np.array([c["dw_analytic_percent"] for c in per])
+    sem = np.array([c["dw_sem_percent"] for c in per])
+    assert np.all(sem > 0)
+    z = (sim - ana) / sem
+    print("sim", np.round(sim, 2), "analytic", np.round(ana, 2), "z", np.round(z, 2))
+    assert np.sum(z ** 2) < chi2.ppf(0.999, len(dts))
+    assert np.max(np.abs(z)) < 3.5
+    # the curve is not flat: the comparison is not between two zeros
+    assert ana.max() - ana.min() > 10.0

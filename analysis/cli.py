@@ -245,7 +245,9 @@ def build_parser():
                    help="run on brian2 with the chip's arithmetic (spinnaker: 1 ms steps, "
                         "fixed-point weights and traces, look-up-table decays; spinnaker-ideal: "
                         "the same code with every constraint off)")
-    r.add_argument("--threads", type=int, default=1, help="NEST threads (pynn.nest)")
+    r.add_argument("--threads", type=int, default=1,
+                   help="NEST threads (pynn.nest); OpenMP threads (brian2 with --device "
+                        "cpp_standalone)")
     r.add_argument("--device", default="runtime", choices=("runtime", "cpp_standalone"),
                    help="Brian2 device (backend brian2): runtime (default) or cpp_standalone "
                         "(compiled; built under ~/.cache/plasticity_models or "

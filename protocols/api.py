@@ -43,8 +43,9 @@ def _prepare(protocol_name, model_name, set_name, overrides, backend, threads, s
     model.check_backend(backend)
     if threads < 1:
         raise PlasticityError(f"--threads must be >= 1, got {threads}")
-    if threads > 1 and backend != "pynn.nest":
-        raise PlasticityError("--threads applies to backend pynn.nest only")
+    if threads > 1 and backend not in ("pynn.nest", "brian2"):
+        raise PlasticityError("--threads applies to backends pynn.nest (NEST threads) and "
+                              "brian2 with --device cpp_standalone (OpenMP) only")
     overrides = dict(overrides or {})
     run_opts = {}
     if model.readout is not None:        # stochastic read-out: population size and seed
@@ -117,6 +118,9 @@ def run_protocol(protocol_name, model_name, set_name=None, overrides=None, backe
     protocol, model, set_name, values, options, schedule = _prepare(
         protocol_name, model_name, set_name, overrides, backend, threads, schedule_file)
     check_protocol_device(protocol, model, backend, device)
+    if threads > 1 and backend == "brian2" and device != "cpp_standalone":
+        raise PlasticityError("--threads on backend brian2 needs --device cpp_standalone "
+                              "(Brian2's OpenMP); runtime mode runs on one thread")
     if hardware is not None:
         _check_hardware(protocol, model, values, backend, device, hardware)
     if out:
@@ -128,13 +132,16 @@ def run_protocol(protocol_name, model_name, set_name=None, overrides=None, backe
         summary = _finish(protocol, result, options, out)
         summary["hardware"] = result.extra["hardware"]
         return result, summary
+    omp = threads if backend == "brian2" else 1
     if protocol.uses_simulate(model):
         schedule.meta.setdefault("threads", threads)
-        with brian2_runner.brian2_device(device, brian2_runner.project_key(protocol.name, model.name)):
+        with brian2_runner.openmp_threads(omp), brian2_runner.brian2_device(
+                device, brian2_runner.project_key(protocol.name, model.name)):
             result = protocol.simulate(model, set_name, values, schedule, backend, progress)
     else:
-        result = runners.run(model, set_name, values, schedule, backend, threads=threads,
-                            progress=progress, device=device)
+        with brian2_runner.openmp_threads(omp):
+            result = runners.run(model, set_name, values, schedule, backend, threads=threads,
+                                 progress=progress, device=device)
     _note_device(result, device)
     return result, _finish(protocol, result, options, out)
 

@@ -259,3 +259,26 @@ def test_pynn_brian2_runs_several_sets_in_one_simulation():
     # the sets differ (the test would pass trivially if every set ran the first one's rule)
     assert not np.array_equal(shared[0].w_final, shared[1].w_final)
     assert not np.array_equal(shared[1].w_final, shared[2].w_final)
+
+
+def test_brian2_standalone_openmp_threads(schedule_file, tmp_path):
+    """``--threads 2 --device cpp_standalone`` on brian2 is Brian2's OpenMP: an imposed-spike
+    protocol (deterministic) gives the same weights to the bit as one thread; the binary was
+    built with OpenMP (its flag in the generated makefile).  ``--threads`` in runtime mode is
+    refused in one line."""
+    cache = tmp_path / "cache"
+    env = dict(ENV, PLASTICITY_CACHE_DIR=str(cache), PYTHONPATH=ROOT)
+    common = ("run", "spike_trains", "--model", "stdp_triplet", "--params",
+              "visual_all_to_all_full", "--schedule", schedule_file, "--json", "--device",
+              "cpp_standalone")
+    one = cli(*common, env=env)
+    assert one.returncode == 0, one.stderr
+    two = cli(*common, "--threads", "2", env=env)
+    assert two.returncode == 0, two.stderr
+    assert np.array_equal(_finals(one.stdout), _finals(two.stdout))
+    project = cache / "cpp_standalone" / "spike_trains__stdp_triplet"
+    assert "fopenmp" in (project / "makefile").read_text()
+    r = cli("run", "spike_trains", "--model", "stdp_pair", "--schedule", schedule_file,
+            "--threads", "2")
+    lines = r.stderr.strip().splitlines()
+    assert r.returncode != 0 and len(lines) == 1 and "cpp_standalone" in lines[0], r.stderr

@@ -49,12 +49,32 @@ def brian2_device(device: str, key: str):
         fcntl.flock(lock, fcntl.LOCK_EX)
         b2.set_device("cpp_standalone", directory=directory, build_on_run=True,
                       with_output=False)
+        # OpenMP threads of the binary (plasticity run --threads N --device cpp_standalone);
+        # 0 = Brian2's code without OpenMP
+        b2.prefs.devices.cpp_standalone.openmp_threads = _OPENMP[0] if _OPENMP[0] > 1 else 0
         try:
             yield
         finally:
+            b2.prefs.devices.cpp_standalone.openmp_threads = 0
             b2.device.reinit()
             b2.device.activate()
             b2.set_device("runtime")
+
+
+_OPENMP = [1]
+
+
+@contextmanager
+def openmp_threads(n: int):
+    """OpenMP threads of the cpp_standalone binaries built inside (:func:`brian2_device`).
+    Deterministic protocols give the same numbers on any number of threads; Brian2 draws random
+    numbers per thread, so a Poisson-driven network's do not."""
+    old = _OPENMP[0]
+    _OPENMP[0] = int(n)
+    try:
+        yield
+    finally:
+        _OPENMP[0] = old
 
 
 def project_key(protocol_name: str, model_name: str) -> str:

@@ -63,11 +63,13 @@ def _worker(impl, n_out, threads, env, build_dir=None, duration_s=10.0):
     return out
 
 
-def network(scratch, log):
+def network(scratch, log, sizes=None):
     rows = []
     env = dict(os.environ, PYTHONWARNINGS="ignore", PYNEST_QUIET="1",
                PLASTICITY_BRIAN2_TARGET="cython")
     for n_out, plan in PLAN.items():
+        if sizes and n_out not in sizes:
+            continue
         for impl, threads in CONFIGS:
             env.pop("PLASTICITY_BENCH_CYTHON_CACHE", None)      # warm: the user's cache
             if (impl, threads) in plan["skip"]:
@@ -445,13 +447,16 @@ def markdown(bench):
     lines += ["", "pkg.pynn.brian2 runs at N_out = 10 only: PyNN 0.13's pyNN.brian2 builds an "
               "all-to-all projection in time quadratic in its size (90 % of its build time is "
               "Projection._convergent_connect setting each parameter per target neuron).",
-              "", f"Total time of this benchmark run: {bench['total_s'] / 60:.1f} min."]
+              "", f"Total time of this benchmark run: {bench['total_s'] / 60:.1f} min "
+              f"(sections run: {', '.join(bench.get('sections_run') or ['all'])})."]
     return "\n".join(lines) + "\n"
 
 
 def main(out="results", *flags):
     """``python -m plasticity.analysis.bench results``: run the benchmarks.  ``--tables-only``: rewrite
-    bench.md from the existing bench.json with the current reproduce timings (no run)."""
+    bench.md from the existing bench.json with the current reproduce timings (no run).
+    ``--sections=network,openmp,protocols,learning`` runs only those sections and
+    ``--sizes=100`` only those network sizes (the rest of bench.json, if any, is kept)."""
     import platform
     if "--tables-only" in flags:
         try:
@@ -465,23 +470,47 @@ def main(out="results", *flags):
         bench["targets"] = targets(bench, out)
         _write(out, bench)
         return 0
+    sections = {"network", "openmp", "protocols", "learning"}
+    sizes = None
+    for f in flags:
+        if f.startswith("--sections="):
+            sections = set(f.split("=", 1)[1].split(","))
+        elif f.startswith("--sizes="):
+            sizes = {int(x) for x in f.split("=", 1)[1].split(",")}
+        else:
+            print(f"plasticity.analysis.bench: unknown option '{f}'", file=sys.stderr)
+            return 2
     t0 = time.perf_counter()
     os.makedirs(out, exist_ok=True)
     log = lambda s: print(s, flush=True)
+    try:
+        with open(os.path.join(out, "bench.json")) as f:
+            bench = json.load(f)
+    except (OSError, ValueError):
+        bench = {}
     scratch = tempfile.mkdtemp(prefix="plasticity-bench-")
     try:
-        rows = network(scratch, log)
-        omp = openmp_bench(scratch, log)
+        if "network" in sections:
+            rows = network(scratch, log, sizes)
+            keep = [r for r in bench.get("network", []) if sizes and r["n_out"] not in sizes]
+            bench["network"] = sorted(keep + rows, key=lambda r: r["n_out"])
+            _derive(bench["network"])
+        if "openmp" in sections:
+            bench["openmp"] = openmp_bench(scratch, log)
         os.environ["PLASTICITY_CACHE_DIR"] = os.path.join(scratch, "cache")
-        prot = protocols_bench(log)
-        learning = learning_bench(log)
+        if "protocols" in sections:
+            bench["protocols"] = protocols_bench(log)
+        if "learning" in sections:
+            bench["learning"] = learning_bench(log)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    bench = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, "
-                        f"Python {platform.python_version()}",
-             "date": time.strftime("%Y-%m-%d %H:%M"), "network": rows, "protocols": prot,
-             "learning": learning, "openmp": omp,
-             "reproduce": reproduce_timings(out), "total_s": time.perf_counter() - t0}
+    bench.update({"machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+                             f"Python {platform.python_version()}",
+                  "date": time.strftime("%Y-%m-%d %H:%M"),
+                  "sections_run": sorted(sections) + ([f"sizes {sorted(sizes)}"] if sizes
+                                                      else []),
+                  "reproduce": reproduce_timings(out), "total_s": time.perf_counter() - t0})
+    bench.setdefault("network", [])
     bench["targets"] = targets(bench, out)
     _write(out, bench)
     return 0

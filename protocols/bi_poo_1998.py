@@ -15,7 +15,7 @@ import numpy as np
 
 from plasticity.models.core import PlasticityError
 
-from .base import Comparison, Option, Overview, Protocol, Report, load_datasets
+from .base import Comparison, Option, Overview, Protocol, Report, key_number, load_datasets
 from .schedule import Condition, Schedule, DT_MS
 
 FIRST_PRE_MS = 200.0
@@ -71,6 +71,36 @@ def build(model, values, options, schedule_file=None):
 
 
 
+def key_numbers(m, s, per_backend):
+    """A population read-out with an analytical one (Graupner-Brunel): the simulated Δw against
+    the authors' Gaussian approximation, in units of the population's SEM, over the
+    conditions whose SEM is non-zero: chi-square (expected: the number of conditions, within
+    its 99.9 % point) and the largest |z| (within the 0.1 % point corrected for the number of
+    conditions)."""
+    from scipy.stats import chi2, norm
+    rows = []
+    for b, r in per_backend.items():
+        pts = [(c["dw_percent"], c["dw_analytic_percent"], c["dw_sem_percent"])
+               for c in r["conditions"] if c.get("dw_analytic_percent") is not None]
+        if not pts:
+            continue
+        z = np.array([(sim - ana) / sem for sim, ana, sem in pts if sem > 0])
+        zero = sum(1 for _, _, sem in pts if sem <= 0)
+        if not len(z):
+            continue
+        n = len(z)
+        note = (f"z = (simulated - analytical) / SEM over {n} conditions"
+                + (f"; {zero} with SEM 0 left out" if zero else ""))
+        rows.append(key_number("bi_poo_1998", m, s, b, "analytical vs population: chi-square",
+                               float(np.sum(z ** 2)), float(n), float(chi2.ppf(0.999, n) - n),
+                               note))
+        # largest |z| of n: within the two-sided 0.1 % point, Bonferroni-corrected for n
+        rows.append(key_number("bi_poo_1998", m, s, b, "analytical vs population: largest |z|",
+                               float(np.max(np.abs(z))), 0.0, float(norm.ppf(1 - 0.0005 / n)),
+                               note))
+    return rows
+
+
 REPORT = Report(
     figure="window",
     overviews=(
@@ -83,7 +113,7 @@ REPORT = Report(
     # the window's data conditions (option data = 1) hold the model at every data point
     literature=tuple(Comparison(name, "all points (no SEM)", needs_kind="data")
                      for name in DATASETS),
-    window_fit=True)
+    window_fit=True, key_numbers=key_numbers)
 
 PROTOCOL = Protocol(
     report=REPORT,

@@ -173,41 +173,6 @@ def votri(rho, dt_pair, h=1.0, b_pA=B_CODE, clamp_mV=CLAMP_CODE, epsp=False, del
     return (w, us) if trace else w
 
 
-def votri_cached(rho, dt_pair, **kw):
-    """:func:`votri`, its result kept in the package's cache folder (``<cache>/modeldb_144566``)
-    under a key made of this module's source and every argument (spike trains included): the
-    reference is deterministic, and a per-step Python loop (about 30 s per call at 0.1 ms), so
-    a second ``make reproduce`` reads it back.  ``PLASTICITY_NO_REFERENCE_CACHE=1`` recomputes."""
-    import hashlib
-    import json
-    import os
-    import sys
-    from plasticity.models.core import cache_dir
-    if kw.get("trace") or os.environ.get("PLASTICITY_NO_REFERENCE_CACHE") == "1":
-        return votri(rho, dt_pair, **kw)
-    h = hashlib.sha1()
-    with open(sys.modules[__name__].__file__, "rb") as f:
-        h.update(f.read())
-    h.update(repr((float(rho), int(dt_pair))).encode())
-    for k in sorted(kw):
-        v = kw[k]
-        h.update(k.encode())
-        h.update(np.asarray(v).tobytes() if isinstance(v, np.ndarray) else repr(v).encode())
-    folder = os.path.join(cache_dir(), "modeldb_144566")
-    path = os.path.join(folder, h.hexdigest() + ".json")
-    try:
-        with open(path) as f:
-            return float.fromhex(json.load(f)["w"])
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
-    w = votri(rho, dt_pair, **kw)
-    os.makedirs(folder, exist_ok=True)
-    with open(path + f".{os.getpid()}.part", "w") as f:
-        json.dump({"w": float(w).hex()}, f)
-    os.replace(path + f".{os.getpid()}.part", path)
-    return w
-
-
 def paired_posts_only(x, y, dt_pair):
     """The post train without the code's extra spikes: keep a post spike only when a pre spike
     lies ``dt_pair`` ms before it (for Dt < 0 this drops each train's sixth spike)."""

@@ -32,9 +32,11 @@ def test_parallel_jobs_match_direct_runs_and_record_timings(small_plan, tmp_path
     reproduce.reproduce(str(out), device="runtime", workers=2)
     nix = out / "nix"
     names = sorted(p.name for p in nix.iterdir())
-    assert names == ["tsodyks_markram_1998__tsodyks_markram__depressing__brian2.nix",
-                     "tsodyks_markram_1998__tsodyks_markram__depressing__pynn.nest.nix",
-                     "tsodyks_markram_1998__tsodyks_markram__facilitating__brian2.nix"]
+    stems = ["tsodyks_markram_1998__tsodyks_markram__depressing__brian2",
+             "tsodyks_markram_1998__tsodyks_markram__depressing__pynn.nest",
+             "tsodyks_markram_1998__tsodyks_markram__facilitating__brian2"]
+    # each NIX file with its summary beside it (what the report reads)
+    assert names == sorted([f"{s}.nix" for s in stems] + [f"{s}.summary.json" for s in stems])
     direct = tmp_path / "direct.nix"
     run_protocol("tsodyks_markram_1998", "tsodyks_markram", "facilitating", out=str(direct))
     np.testing.assert_array_equal(
@@ -84,7 +86,8 @@ def test_runner_in_a_process_that_already_runs_nest(small_plan, tmp_path):
     run_protocol("tsodyks_markram_1998", "tsodyks_markram", "depressing", backend="pynn.nest")
     out = tmp_path / "results"
     reproduce.reproduce(str(out), device="runtime", workers=2)
-    assert len(list((out / "nix").iterdir())) == 3
+    assert len(list((out / "nix").glob("*.nix"))) == 3
+    assert len(list((out / "nix").glob("*.summary.json"))) == 3
     direct = tmp_path / "direct.nix"
     run_protocol("tsodyks_markram_1998", "tsodyks_markram", "depressing", backend="pynn.nest",
                  out=str(direct))

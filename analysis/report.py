@@ -70,23 +70,41 @@ def hardware_rows(ideal: dict, chip: dict) -> dict:
             "spikes_merged": hw.get("spikes_merged")}
 
 
+def _draw(job):
+    kind, results, stem, title, protocol, options = job
+    draw(kind, results, stem, title, protocol, **options)
+
+
 class _Figures:
     """The figures of the report, each filed under its protocol."""
 
     def __init__(self, out):
         self.out = out
         self.items = []
+        self.jobs = []
 
     def add(self, protocol, kind, stem_name, results, title, figure_title=None, role="overview",
             **options):
         """``role``: overview (across models and sets), backends (one model and set on every
-        backend) or spinnaker (ideal vs on the chip)."""
+        backend) or spinnaker (ideal vs on the chip).  The figure is drawn by :meth:`draw_all`."""
         stem = os.path.join(self.out, "figures", f"{stem_name}.png")
-        draw(kind, results, stem, figure_title if figure_title is not None else title,
-             protocol, **options)
+        self.jobs.append((kind, results, stem, figure_title if figure_title is not None
+                          else title, protocol, options))
         self.items.append({"protocol": protocol, "title": title, "role": role,
                            "models": sorted({r["meta"]["model"] for r in results}),
                            "path": os.path.relpath(stem, self.out)})
+
+    def draw_all(self, workers=None):
+        """Draw every figure, in ``workers`` processes (each figure is independent; drawn one by
+        one they were most of the report's time)."""
+        workers = (os.cpu_count() or 1) if workers is None else int(workers)
+        if workers <= 1 or len(self.jobs) < 2:
+            for job in self.jobs:
+                _draw(job)
+            return
+        ctx = mp.get_context("spawn" if "nest" in sys.modules else "fork")
+        with ctx.Pool(min(workers, len(self.jobs))) as pool:
+            pool.map(_draw, self.jobs, chunksize=1)
 
 
 def _overviews(figs, p, entries):
@@ -183,6 +201,7 @@ def write_report(out, files, demos=None, workers=None, mapping=None):
         demo_fig = {"title": "Rate-based rules: Oja, Hebb with decay, BCM, delta rule (brian2)",
                     "path": os.path.relpath(stem, out)}
         demo_rows = rate_demos.key_numbers(demos)
+    figs.draw_all(workers)
     summary = {"rows": rows, "literature": lit, "timing": timing, "rate_demos": demo_rows,
                "experiments": experiments, "tables": tables, "spinnaker": hardware,
                "spinnaker_mapping": mapping or []}

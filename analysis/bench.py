@@ -359,7 +359,7 @@ def markdown(bench):
              "| target | limit | measured | met | note |", "|---|---|---|---|---|"]
     for t in bench.get("targets") or []:
         met = "—" if t["met"] is None else ("met" if t["met"] else "MISSED")
-        lines.append(f"| {t['target']} | {t['limit']:g} | {t['text']} | {met} | {t['note']} |")
+        lines.append(f"| {t['target']} | {t['limit']:.3g} | {t['text']} | {met} | {t['note']} |")
     lines += ["",
              f"Machine: {bench['machine']}. Date: {bench['date']}. Network: 1000 Poisson "
              "inputs at 15 Hz, all-to-all `stdp_pair` additive onto N_out conductance-based LIF "

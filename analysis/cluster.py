@@ -120,7 +120,7 @@ def build(jobs=None):
         print(f"configuring (cmake {' '.join(CMAKE_FLAGS)}) into {root}")
         _run(["cmake", src, f"-DCMAKE_INSTALL_PREFIX={root}",
               f"-DPython_EXECUTABLE={sys.executable}", *CMAKE_FLAGS], "cmake", cwd=bld)
-        print(f"compiling with {jobs} jobs (about 30 minutes on 2 cores)")
+        print(f"compiling with {jobs} jobs (about 10 minutes on 2 cores)")
         _run(["make", f"-j{jobs}"], "make", cwd=bld)
         _run(["make", "install"], "make install", cwd=bld)
         build_s = time.perf_counter() - t0

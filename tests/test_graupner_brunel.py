@@ -192,7 +192,7 @@ def test_transition_probabilities_limits():
 
 def test_analytical_curve_agrees_with_the_population_within_its_sem():
     """The authors' analytical read-out (Gaussian approximation of rho's drift and noise)
-    against the simulated population (200 synapses per start state) on the same pairings: the
+    against the simulated population (120 synapses per start state) on the same pairings: the
     population's deviations from the analytical value, in units of its SEM, are what sampling
     gives (chi-square below its 99.9 % point for the number of conditions), and none exceeds
     3.5 SEM.  (60 pairings at 5 Hz: the cubic term the approximation neglects acts only in the
@@ -204,7 +204,7 @@ def test_analytical_curve_agrees_with_the_population_within_its_sem():
     values = m.resolve("DP")
     dts = (-40.0, -20.0, -10.0, 0.0, 10.0, 20.0, 40.0)
     conds = [Condition(f"{dt:+g}", *bp.pairing(dt, 60, 5.0, first=100.0)) for dt in dts]
-    sched = Schedule("gb", 12200.0, conds, meta={"synapses_per_state": 200}).validate()
+    sched = Schedule("gb", 12200.0, conds, meta={"synapses_per_state": 120}).validate()
     big, groups = expand(m, values, sched)
     w0 = runners.initial_weights(m, values, big)
     whole = brian2_runner.run_schedule(m, values, big, w0)

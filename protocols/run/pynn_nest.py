@@ -105,10 +105,12 @@ def run_schedule(model, values, schedule, w0, threads=1, progress=False):
         gap = max(model.nest.flush_gap(values), dt_ms)
         flush_ms = np.round((schedule.duration_ms + gap) / dt_ms) * dt_ms
 
+    def trains_of(role, shift_ms, extra=None):
+        return [(getattr(c, role) if extra is None else np.append(getattr(c, role), extra))
+                + offset - shift_ms for c in schedule.conditions]
+
     def source(role, shift_ms, extra=None):
-        trains = [(getattr(c, role) if extra is None else np.append(getattr(c, role), extra))
-                  + offset - shift_ms for c in schedule.conditions]
-        return nest_spike_sources(sim, trains, npad, dt_ms)
+        return nest_spike_sources(sim, trains_of(role, shift_ms, extra), npad, dt_ms)
 
     parrot = nest_parrot_cell_class()
     mpi = nest.NumProcesses() > 1
@@ -130,9 +132,7 @@ def run_schedule(model, values, schedule, w0, threads=1, progress=False):
         # replicates on every process, connected to the parrots' repeating port, do not
         for role, cells, shift, extra in (("pre", pre, d_gen, flush_ms),
                                           ("post", post, d_gen + d_syn, None)):
-            trains = [(getattr(c, role) if extra is None else np.append(getattr(c, role), extra))
-                      + offset - shift for c in schedule.conditions]
-            trains += [np.zeros(0)] * (npad - n)
+            trains = trains_of(role, shift, extra) + [np.zeros(0)] * (npad - n)
             gens = nest.Create("spike_generator", npad)
             for k, t in enumerate(trains):
                 gens[k].set(spike_times=list(np.round(np.asarray(t, float) / dt_ms) * dt_ms

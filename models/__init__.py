@@ -23,8 +23,17 @@ __version__ = _version()
 
 def get_model(name: str) -> Model:
     if name not in MODELS:
-        raise PlasticityError(f"unknown model '{name}' (known: {', '.join(MODELS)})")
+        raise PlasticityError(unknown_name_message("model", name, MODELS) +
+                              " (an event-driven rule of your own: define_rule)")
     return MODELS[name]
+
+
+def unknown_name_message(kind: str, name, known) -> str:
+    """"unknown model 'stdp_pari': not in this collection; closest: stdp_pair (known: ...)"."""
+    import difflib
+    close = difflib.get_close_matches(str(name), list(known), n=3, cutoff=0.6)
+    near = f"; closest: {', '.join(close)}" if close else ""
+    return f"unknown {kind} '{name}': not in this collection{near} (known: {', '.join(known)})"
 
 
 __all__ = ["BACKENDS", "MODELS", "Model", "PlasticityError", "get_model"]

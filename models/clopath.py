@@ -322,7 +322,9 @@ def nest_cell_params(values):
         tau_u_bar_bar=p("tau_u_bar_bar", ms), A_LTD=float(values["A_LTD"] * mV),
         A_LTP=float(values["A_LTP"] * mV ** 2), theta_plus=p("theta_plus", mV),
         theta_minus=p("theta_minus", mV), u_ref_squared=float(values["u_ref_squared"] / mV ** 2),
-        delay_u_bars=p("delay_u_bars", ms), t_ref=0.0)
+        delay_u_bars=p("delay_u_bars", ms), t_ref=0.0,
+        # homeostasis on: A_LTD scaled by u_bar_bar**2 / u_ref_squared (NEST's A_LTD_const False)
+        A_LTD_const=values["homeostasis"] == "off")
 
 
 NEST = NestMapping(

@@ -27,8 +27,15 @@ def _import_brian2():
     if "brian2" in sys.modules:
         return
     captured = io.StringIO()
+    hook = sys.excepthook
     with contextlib.redirect_stderr(captured):
         import brian2  # noqa: F401
+    # Brian2 replaces sys.excepthook at import: any uncaught error (a PlasticityError in a pure
+    # PyNEST script) would then print "Brian 2 encountered an unexpected error ... please
+    # report" and keep brian_debug_*.log files.  Importing this package changes no process-wide
+    # behaviour: the hook the process had stays (a script that imported Brian2 itself first
+    # keeps Brian2's, as it had it already).
+    sys.excepthook = hook
     from brian2.utils.logger import BrianLogger
     if BrianLogger.console_handler is not None:
         BrianLogger.console_handler.setStream(sys.stderr)   # it took the captured stream
@@ -75,19 +82,70 @@ _NUMBER_UNIT = re.compile(
     r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?inf|nan)\s*\*?\s*([A-Za-zµ]+)?\s*$")
 
 
+_NUMBER_REST = re.compile(
+    r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?inf|nan)\s*(.*?)\s*$")
+
+
 def parse_quantity(text: str, what: str = "value"):
-    """Parse ``'20ms'``, ``'20 ms'``, ``'0.02*second'`` or ``'0.01'`` into a Quantity/float."""
+    """Parse ``'20ms'``, ``'20 ms'``, ``'0.02*second'``, ``'0.01'`` or a compound unit
+    (``'8e-6/mV**2'``, ``'3600 mV^2'``, ``'1.4e-4 mV^-2'``, ``'0.5 nS/mV'``) into a
+    Quantity/float."""
     m = _NUMBER_UNIT.match(str(text))
-    if not m:
+    if m:
+        number = float(m.group(1))
+        if m.group(2) is None:
+            return number
+        try:
+            return number * lookup_unit(m.group(2))
+        except PlasticityError as err:
+            raise PlasticityError(f"{what}: {err}") from None
+    m = _NUMBER_REST.match(str(text))
+    unit = None
+    if m and m.group(2):
+        rest = m.group(2)
+        rest = rest[1:].lstrip() if rest.startswith("*") else ("1" + rest if
+                                                               rest.startswith("/") else rest)
+        try:
+            unit = _unit_expression(rest.replace("^", "**"))
+        except PlasticityError as err:
+            raise PlasticityError(f"{what}: {err}") from None
+    if unit is None:
         raise PlasticityError(f"cannot parse {what} '{text}' (expected a number with an optional "
-                              f"unit, e.g. 20ms or 0.01)")
-    number = float(m.group(1))
-    if m.group(2) is None:
-        return number
+                              f"unit, e.g. 20ms, 0.01 or 8e-6/mV**2)")
+    return float(m.group(1)) * unit
+
+
+def _unit_expression(text: str):
+    """A unit written as names, ``*``, ``/``, ``**`` with integer powers and parentheses
+    (``mV**2``, ``1/mV**2``, ``nS/mV``), as a Brian2 quantity; None if it is not one."""
+    import ast
     try:
-        return number * lookup_unit(m.group(2))
-    except PlasticityError as err:
-        raise PlasticityError(f"{what}: {err}") from None
+        tree = ast.parse(text, mode="eval").body
+    except SyntaxError:
+        return None
+
+    def value(node):
+        if isinstance(node, ast.Name):
+            return lookup_unit(node.id)
+        if isinstance(node, ast.Constant) and node.value == 1:
+            return 1
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Div)):
+            a, b = value(node.left), value(node.right)
+            return None if a is None or b is None else (a * b if isinstance(node.op, ast.Mult)
+                                                        else a / b)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
+            exp = node.right
+            sign = 1
+            if isinstance(exp, ast.UnaryOp) and isinstance(exp.op, (ast.USub, ast.UAdd)):
+                sign, exp = (-1 if isinstance(exp.op, ast.USub) else 1), exp.operand
+            base = value(node.left)
+            if base is None or not (isinstance(exp, ast.Constant) and type(exp.value) is int):
+                return None
+            return base ** (sign * exp.value)
+        return None
+
+    unit = value(tree)
+    return None if unit is None or isinstance(unit, int) else unit
 
 
 def unit_string(unit) -> str:
@@ -413,6 +471,19 @@ class Readout:
     analytic: Callable | None = None
 
 
+@dataclass(frozen=True)
+class Alias:
+    """Another name a PyNN (or NEST) user writes for a parameter with the same meaning:
+    ``target`` gets the value (through ``convert(values, value)`` where the parameterisation
+    differs, e.g. PyNN's target rate rho for Vogels' alpha = 2 tau rho); ``only``: the rule
+    supports this one value (e.g. PyNN's w_min = 0 of a rule whose lower bound is 0), any
+    other is refused in one line."""
+    target: str = ""
+    convert: Callable | None = None
+    only: float | None = None
+    why: str = ""
+
+
 @dataclass
 class Model:
     name: str
@@ -445,6 +516,8 @@ class Model:
     # the model on SpiNNaker (plasticity.models.spinnaker): values -> SpinnakerRule, or raises
     # a one-line PlasticityError naming the nearest supported rule; None: no mapping defined
     spinnaker: Callable[[dict], object] | None = None
+    # other names users write for a parameter (PyNN's p, n, w_min ...): name -> Alias
+    aliases: dict = field(default_factory=dict)
 
     def numeric_params(self):
         """Names of the per-synapse numeric constants (no options, with derived flags)."""
@@ -469,8 +542,9 @@ class Model:
         for p in self.params:
             if p.name == name:
                 return p
+        aka = f"; also: {', '.join(self.aliases)}" if self.aliases else ""
         raise PlasticityError(f"{self.name}: unknown parameter '{name}' "
-                              f"(known: {', '.join(self.param_names)})")
+                              f"(known: {', '.join(self.param_names)}{aka})")
 
     def resolve(self, set_name: str | None = None, overrides: Mapping | None = None) -> dict:
         """Parameter values of a named set with overrides applied, validated.
@@ -488,8 +562,29 @@ class Model:
             if p.name not in pset.values:
                 raise PlasticityError(f"{self.name}: parameter set '{set_name}' lacks '{p.name}'")
             values[p.name] = p.coerce(pset.values[p.name].value, self.name)
-        for name, value in (overrides or {}).items():
+        overrides = dict(overrides or {})
+        later = {}
+        for name in [n for n in overrides if n in self.aliases and n not in self.param_names]:
+            alias, value = self.aliases[name], overrides.pop(name)
+            if alias.only is not None:
+                if isinstance(value, str):
+                    value = parse_quantity(value, f"parameter '{name}'")
+                if isinstance(value, bool) or not isinstance(value, (int, float)) or \
+                        float(value) != alias.only:
+                    raise PlasticityError(f"{self.name}: '{name}' can only be {alias.only:g} "
+                                          f"({alias.why}), got {value!r}")
+                continue
+            if alias.target in overrides:
+                raise PlasticityError(f"{self.name}: give '{alias.target}' or its other name "
+                                      f"'{name}', not both")
+            (later if alias.convert else overrides)[name if alias.convert else
+                                                    alias.target] = value
+        for name, value in overrides.items():
             values[name] = self.param(name).coerce(value, self.name)
+        for name, value in later.items():
+            alias = self.aliases[name]
+            values[alias.target] = self.param(alias.target).coerce(
+                alias.convert(values, value), self.name)
         if self.cross_check:
             self.cross_check(values, self.name)
         return values
@@ -514,6 +609,13 @@ class Model:
         if m is not None and m.variant is not None and m.use_variant(values):
             return replace(self, nest=m.variant)
         return self
+
+    def nest_rule(self, synapse_model: str):
+        """The NESTML rule (models/nestml.py) behind NEST synapse model ``synapse_model``."""
+        for m in (self.nest, getattr(self.nest, "variant", None)):
+            if m is not None and m.nestml is not None and m.synapse_model == synapse_model:
+                return m.nestml
+        raise PlasticityError(f"{self.name}: no NESTML rule named {synapse_model}")
 
     def check_backend(self, backend: str):
         if backend not in BACKENDS:

@@ -10,8 +10,17 @@ A synapse model whose parameters NEST holds per model (``stdp_pl_synapse_hom``,
 ``stdp_dopamine_synapse``) has them in ``spec.model_defaults``: ``spec.copy_model()`` makes a
 copy of the NEST model with them and returns the ``syn_spec`` that names it.
 
-Values go through the model's own validation and its NEST translation table (the same one the
-PyNN wrapper uses), in NEST's units (ms, pA or nS, mV); ``weight`` is the set's ``w_init``.
+Values are written as a NEST user writes them: plain numbers in NEST's units (ms, pA, nS, mV,
+pF, Hz; a dimensionless parameter as it is), unit strings (``tau_plus="16.8 ms"``,
+``A_LTP="8e-6/mV**2"``) or Brian2 quantities; ``weight`` is the initial weight (the set's
+``w_init``, in the model's weight unit: pA for a current, the bare number of a dimensionless
+weight) and ``delay`` the connection's delay (ms).  They go through the model's own validation
+and its NEST translation table (the same one the PyNN wrapper uses).
+
+A NESTML rule that reads postsynaptic spikes connects only onto the neuron generated with it
+(``spec.needs`` names it); :meth:`NestSynapse.connect` checks the target nodes before
+connecting and refuses others in one line (the package's module raises NEST's
+IllegalConnection instead of ending the process, should a plain ``nest.Connect`` get there).
 """
 from __future__ import annotations
 
@@ -33,20 +42,42 @@ class NestSynapse:
     post_neuron: dict = field(default_factory=dict)
     needs: tuple = ()
     model_defaults: dict = field(default_factory=dict)
+    model_name: str = ""
+    target_models: tuple = ()       # the only node models it connects onto (NESTML pairs)
 
-    def copy_model(self, name: str | None = None) -> dict:
-        """Copy the NEST synapse model with ``model_defaults`` (as ``name``, default a fresh
-        name) and return the ``syn_spec`` for ``nest.Connect`` that uses the copy."""
+    def copy_model(self, name: str | None = None, **common) -> dict:
+        """Copy the NEST synapse model with ``model_defaults`` and ``common`` (properties
+        common to its connections, e.g. ``weight_recorder=wr``) as ``name`` (default a fresh
+        name), and return the ``syn_spec`` for ``nest.Connect`` that uses the copy."""
         import nest
-        if not self.model_defaults:
-            return dict(self.syn_spec)
         if name is None:
             k = 0
             while f"{self.synapse_model}_plasticity_{k}" in nest.synapse_models:
                 k += 1
             name = f"{self.synapse_model}_plasticity_{k}"
-        nest.CopyModel(self.synapse_model, name, self.model_defaults)
+        nest.CopyModel(self.synapse_model, name, {**self.model_defaults, **common})
         return {**self.syn_spec, "synapse_model": name}
+
+    def check_targets(self, post) -> None:
+        """Refuse, in one line, target nodes this synapse cannot connect onto (a NESTML rule
+        that reads postsynaptic spikes: only its relay neuron)."""
+        import nest
+        if not self.target_models or len(post) == 0:
+            return
+        from .pynn_types import check_nestml_target_models, node_models
+        from . import get_model
+        rule = get_model(self.model_name).nest_rule(self.synapse_model)
+        check_nestml_target_models(self.model_name, rule, node_models(post))
+
+    def connect(self, pre, post, conn_spec="all_to_all", syn_spec=None, **extra):
+        """``nest.Connect(pre, post, conn_spec, {**self.syn_spec, **extra})`` after
+        :meth:`check_targets`; ``syn_spec`` (e.g. from :meth:`copy_model`) replaces
+        ``self.syn_spec``.  Returns the new connections."""
+        import nest
+        self.check_targets(post)
+        spec = {**(self.syn_spec if syn_spec is None else syn_spec), **extra}
+        nest.Connect(pre, post, conn_spec, spec)
+        return nest.GetConnections(pre, post, synapse_model=spec["synapse_model"])
 
 
 def nest_synapse(model_name: str, params: str | None = None, **overrides) -> NestSynapse:
@@ -58,7 +89,14 @@ def nest_synapse(model_name: str, params: str | None = None, **overrides) -> Nes
     if mapping is None:
         raise PlasticityError(f"model '{model_name}' has no NEST synapse model"
                               + (f": {model.no_nest_reason}" if model.no_nest_reason else ""))
-    values = model.resolve(params, overrides)
+    overrides = dict(overrides)
+    delay = overrides.pop("delay", None)
+    if "weight" in overrides:
+        if "w_init" in overrides:
+            raise PlasticityError(f"{model_name}: give the initial weight as weight or w_init, "
+                                  "not both")
+        overrides["w_init"] = overrides.pop("weight")
+    values = model.resolve(params, {k: _from_nest(model, k, v) for k, v in overrides.items()})
     model = model.for_nest(values)          # (a NESTML rule for some parameter sets)
     mapping = model.nest
     # the parameters the NEST synapse and its post neuron take (a rule with its own neuron
@@ -95,4 +133,39 @@ def nest_synapse(model_name: str, params: str | None = None, **overrides) -> Nes
             needs += (f"post neurons of NEST model {rule.relay_model} (a relay: receptor 1 "
                       "repeats imposed spikes, receptor 2 takes this synapse; NESTML delivers "
                       "post spikes to the synapse only through the neuron built with it)",)
-    return NestSynapse(mapping.synapse_model, syn, post, needs, defaults)
+    if delay is not None:
+        from .pynn_types import _delay_ms
+        syn["delay"] = _delay_ms(model_name, delay)
+        if isinstance(syn["delay"], str):
+            raise PlasticityError(f"{model_name}: a NEST delay is a number of ms, got "
+                                  f"{delay!r}")
+    targets = (mapping.nestml.relay_model,) if mapping.nestml is not None and \
+        mapping.nestml.on_post else ()
+    return NestSynapse(mapping.synapse_model, syn, post, needs, defaults, model_name, targets)
+
+
+# NEST's units of the dimensions the models' parameters have (a plain number is in these)
+def _nest_units():
+    import brian2
+    mV = brian2.mV
+    return (brian2.ms, brian2.pA, brian2.nS, mV, brian2.pF, brian2.Hz, mV ** 2, 1 / mV,
+            1 / mV ** 2)
+
+
+def _from_nest(model, name, value):
+    """A plain number as a NEST user writes it -> a quantity in NEST's unit of the parameter's
+    dimension (a weight: the model's weight unit); anything else unchanged."""
+    import brian2
+    if name not in model.param_names or isinstance(value, bool) or \
+            not isinstance(value, (int, float)):
+        return value
+    p = model.param(name)
+    unit = model.weight_unit if p.weight else p.unit
+    if p.choices is not None or unit is None or \
+            brian2.get_dimensions(unit) is brian2.get_dimensions(1):
+        return value
+    for u in _nest_units():
+        if brian2.get_dimensions(u) is brian2.get_dimensions(unit):
+            return value * u
+    raise PlasticityError(f"{model.name}: give '{name}' with its unit (e.g. '{value} "
+                          f"{unit}'): NEST has no unit of its dimension")

@@ -37,6 +37,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -208,6 +209,7 @@ def module_dir(module: str = MODULE, texts: dict | None = None) -> str:
     for k in sorted(texts):
         h.update(k.encode() + b"\0" + texts[k].encode() + b"\0")
     h.update(f"nestml {NESTML_VERSION} nest {_nest_version()}".encode())
+    h.update(BUILD_RECIPE.encode())             # what the build changes in generated code
     for name, (_, rule) in sorted(rules(module).items()):   # options that change the code
         h.update(f"{name} {sorted(rule.synaptic_state)}".encode())
     return os.path.join(cache_dir(), "nestml", h.hexdigest()[:16])
@@ -281,6 +283,61 @@ def build(module: str = MODULE, texts: dict | None = None, quiet: bool = True) -
     return library
 
 
+# The generated synapse's check_connection ends the process (``exit(1)``) when the postsynaptic
+# node is not the neuron it was generated with (NESTML 9.0.0, SynapseHeader.h.jinja2): no
+# Python ``try`` can catch that, and a notebook kernel dies.  The build replaces it, in the
+# generated C++ before compiling, with NEST's IllegalConnection, which PyNEST raises as
+# ``nest.NESTErrors.IllegalConnection`` (the package checks before connecting anyway:
+# pynn_types / nest_api; this is the net under a user's own ``nest.Connect``).
+BUILD_RECIPE = "check_connection throws IllegalConnection (1)"
+_EXIT_ON_WRONG_NEURON = re.compile(
+    r'std::cerr\s*<<\s*"wrong type of neuron connected! Synapse \'([^\']*)\' will only work with '
+    r'neuron \'([^\']*)\'\.\\n";\s*exit\(\s*1\s*\);')
+
+
+def _throw_on_wrong_neuron(target: str) -> int:
+    """Rewrite every generated header under ``target``: exit(1) -> throw IllegalConnection.
+    Returns the number of replacements (one per synapse paired with a neuron)."""
+    count = 0
+    for root, _, files in os.walk(target):
+        for name in files:
+            if not name.endswith(".h"):
+                continue
+            path = os.path.join(root, name)
+            text = open(path).read()
+            new, n = _EXIT_ON_WRONG_NEURON.subn(
+                lambda m: f'throw nest::IllegalConnection( "{m.group(1)} connects only onto '
+                          f'{m.group(2)} (a NESTML synapse that reads postsynaptic spikes runs '
+                          f'onto the neuron it was generated with)" );', text)
+            if n:
+                with open(path, "w") as f:
+                    f.write(new)
+                count += n
+    return count
+
+
+@contextlib.contextmanager
+def _patched_builder(expected: int):
+    """During one generate_nest_target call: rewrite the generated code before NESTML's
+    builder compiles it, and check that every paired synapse was rewritten."""
+    from pynestml.codegeneration.nest_builder import NESTBuilder
+    from pynestml.frontend.frontend_configuration import FrontendConfiguration
+    original = NESTBuilder.build
+
+    def build(self):
+        found = _throw_on_wrong_neuron(FrontendConfiguration.get_target_path())
+        if found != expected:
+            raise PlasticityError(f"NESTML build: expected {expected} connection checks to "
+                                  f"make safe in the generated code, found {found}")
+        return original(self)
+
+    NESTBuilder.build = build
+    try:
+        yield
+    finally:
+        NESTBuilder.build = original
+
+
 def _generate(module, texts, folder, quiet):
     src = os.path.join(folder, "src")
     os.makedirs(src)
@@ -304,6 +361,7 @@ def _generate(module, texts, folder, quiet):
     saved = os.dup(1), os.dup(2)
     env_path = os.environ.get("PATH", "")
     failure = None
+    f = None
     try:
         with open(log, "w") as f:                   # NESTML, cmake and make write to fds 1, 2
             sys.stdout.flush()
@@ -312,7 +370,8 @@ def _generate(module, texts, folder, quiet):
             os.dup2(f.fileno(), 2)
             os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env_path
             # (and Python's own sys.stdout, which may not be fd 1, e.g. under pytest)
-            with contextlib.redirect_stdout(f), contextlib.redirect_stderr(f):
+            with contextlib.redirect_stdout(f), contextlib.redirect_stderr(f), \
+                    _patched_builder(len(pairs)):
                 generate_nest_target(input_path=src, target_path=os.path.join(folder, "target"),
                                      install_path=os.path.join(folder, "install"),
                                      module_name=module, logging_level="ERROR",
@@ -320,6 +379,8 @@ def _generate(module, texts, folder, quiet):
     except Exception as err:                        # noqa: BLE001 (NESTML raises many kinds)
         failure = f"{type(err).__name__}: {err}"
     finally:
+        if f is not None:
+            _release_stream(f)
         sys.stdout.flush()
         sys.stderr.flush()
         os.dup2(saved[0], 1)
@@ -333,6 +394,25 @@ def _generate(module, texts, folder, quiet):
     detail = _first_error(log, nestml_only=True) or (failure and (_first_error(log) or failure))
     if detail:
         raise PlasticityError(f"NESTML build failed: {detail}")
+
+
+def _release_stream(stream):
+    """Logging handlers that NESTML (and the packages it imports) installed while ``sys.stderr``
+    was the build log keep that stream after it is closed: every later warning would print
+    "--- Logging error --- ValueError: I/O operation on closed file".  Point them at the real
+    stderr."""
+    import logging
+    loggers = [logging.getLogger()] + [lg for lg in logging.Logger.manager.loggerDict.values()
+                                       if isinstance(lg, logging.Logger)]
+    for logger in loggers:
+        for handler in logger.handlers:
+            if isinstance(handler, logging.StreamHandler) and \
+                    getattr(handler, "stream", None) is stream:
+                handler.acquire()
+                try:
+                    handler.stream = sys.stderr     # (setStream would flush the closed one)
+                finally:
+                    handler.release()
 
 
 def _first_error(log: str, nestml_only: bool = False) -> str:

@@ -107,6 +107,11 @@ def synapse_type(model_name: str, sim, params: str | None = None,
     if delay is not None:
         kwargs["delay"] = _delay_ms(model_name, delay)
     syn = cls(**kwargs)
+    if backend == "pynn.nest" and model.nest.integer_state:
+        # integer NEST state (quantal_stp's n, a): PyNN would pass a float, which NEST refuses;
+        # set on the model's defaults before each Projection connects (_get_nest_synapse_model)
+        syn.integer_state = {k: int(round(float(values[p])))
+                             for k, p in model.nest.integer_state.items()}
     b = model.brian2
     if backend == "pynn.brian2":            # marks read before each sim.run (_before_each_run)
         if delay_semantics == "dendritic" and syn.post:
@@ -204,9 +209,17 @@ def _from_pynn(model, name, value):
     return value
 
 
-def _delay_ms(model_name, delay) -> float:
+def _delay_ms(model_name, delay) -> float | str:
+    """A delay in ms, or PyNN's expression of the distance ``d`` (``"0.1+0.001*d"``, as
+    PyNN's StaticSynapse takes it: PyNN evaluates it per connection)."""
     import brian2
-    q = parse_quantity(delay, "delay") if isinstance(delay, str) else delay
+    if isinstance(delay, str):
+        try:
+            q = parse_quantity(delay, "delay")
+        except PlasticityError:
+            return _distance_expression(model_name, delay)
+    else:
+        q = delay
     if isinstance(q, (int, float)) and not isinstance(q, bool):
         ms = float(q)
     elif isinstance(q, brian2.Quantity) and brian2.get_dimensions(q) is \
@@ -217,6 +230,25 @@ def _delay_ms(model_name, delay) -> float:
     if not ms >= 0 or ms != ms or ms == float("inf"):
         raise PlasticityError(f"{model_name}: delay must be >= 0 ms, got {delay!r}")
     return ms
+
+
+def _distance_expression(model_name, text: str) -> str:
+    """PyNN's delay expression of the distance d (numbers, d, + - * / **, np.<function>,
+    abs, min, max), checked here so that a typo is one line now, not an error at connect."""
+    import ast
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError:
+        tree = None
+    names = set() if tree is None else {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    allowed = {"d", "np", "abs", "min", "max"}
+    if tree is None or not names <= allowed or "d" not in names or any(
+            isinstance(n, ast.Attribute) and not (isinstance(n.value, ast.Name) and
+                                                  n.value.id == "np") for n in ast.walk(tree)):
+        raise PlasticityError(f"{model_name}: cannot parse delay {text!r} (a time, e.g. 1.5 or "
+                              "'1.5 ms', or PyNN's expression of the distance d in µm, e.g. "
+                              "'0.1+0.001*d')")
+    return text
 
 
 def pynn_kwargs(model, values: dict, backend: str) -> dict:
@@ -426,6 +458,7 @@ def _nest_synapse_class(model_name: str, variant: bool):
     def _get_nest_synapse_model(self):
         if mapping.nestml is not None:
             from . import nestml
+            _check_nestml_targets(model_name, mapping.nestml, _calling_projection())
             nestml.install(nest, mapping.nestml.module)
         name = NESTSynapseMixin._get_nest_synapse_model(self)
         if "Wmax" in native_names and "stdp" not in name:
@@ -437,6 +470,8 @@ def _nest_synapse_class(model_name: str, variant: bool):
             signed = f"{mapping.synapse_model}_stdp_signed{k}"
             nest.CopyModel(name, signed)           # (with the defaults just set on name)
             name = signed
+        if self.integer_state:
+            nest.SetDefaults(name, self.integer_state)
         if getattr(self, "weight_recorder", None) is not None:
             nest.SetDefaults(name, {"weight_recorder": self.weight_recorder})
         if mapping.volume_transmitter and getattr(self, "volume_transmitter", None) is None:
@@ -455,9 +490,55 @@ def _nest_synapse_class(model_name: str, variant: bool):
         "_set_tau_minus": _set_tau_minus,
         "_get_nest_synapse_model": _get_nest_synapse_model,
         "weight_recorder": None,
+        "integer_state": None,
         "plasticity_model": model,
         "volume_transmitter": None,     # neuromodulated synapses: a NEST volume_transmitter
     })
+
+
+def _calling_projection():
+    """The pyNN.nest Projection being built (its ``__init__`` asks the synapse type for the NEST
+    model before connecting, and passes nothing else): found on the call stack, None if the
+    call came from elsewhere."""
+    import inspect
+    from pyNN.nest.projections import Projection
+    frame = inspect.currentframe()
+    try:
+        while frame is not None:
+            candidate = frame.f_locals.get("self")
+            if isinstance(candidate, Projection):
+                return candidate
+            frame = frame.f_back
+        return None
+    finally:
+        del frame
+
+
+def check_nestml_target_models(model_name: str, rule, node_models) -> None:
+    """Refuse, in one line, NEST node models a NESTML rule cannot connect onto: a rule that reads
+    postsynaptic spikes runs only onto the neuron generated with it (NEST would end the process
+    at the first connection: the module's check is made safe, but nothing should get there)."""
+    wrong = sorted(set(node_models) - {rule.relay_model})
+    if rule.on_post and wrong:
+        raise PlasticityError(
+            f"{model_name} on NEST is a NESTML synapse that connects only onto its relay neuron "
+            f"{rule.relay_model} (PyNN: nestml_relay_cell_class), not onto {', '.join(wrong)}: "
+            "a network of standard cells with this rule runs on pyNN.brian2 or plain Brian2")
+
+
+def node_models(nodes) -> set:
+    """The NEST model names of ``nodes`` (a NodeCollection)."""
+    models = nodes.get("model")
+    return {str(models)} if isinstance(models, str) else {str(m) for m in models}
+
+
+def _check_nestml_targets(model_name, rule, projection):
+    if projection is None or not rule.on_post:
+        return
+    import nest
+    cells = sorted({int(c) for c in projection.post.local_cells})
+    if cells:
+        check_nestml_target_models(model_name, rule, node_models(nest.NodeCollection(cells)))
 
 
 @functools.lru_cache(maxsize=None)
@@ -498,7 +579,6 @@ def cell_type(model_name: str, sim, params: str | None = None, **overrides):
     values = model.resolve(params, {k: _from_pynn(model, k, v) for k, v in overrides.items()})
     native = model.nest.neuron_params(values)
     e_l = native["E_L"]
-    native["A_LTD_const"] = values.get("homeostasis", "off") == "off"
     base = sim.native_cell_type(model.nest.neuron)
     initial = dict(base.default_initial_values,
                    **{k: e_l for k in ("V_m", "u_bar_plus", "u_bar_minus", "u_bar_bar")})

@@ -188,6 +188,7 @@ def _spinnaker(name):
 
 def _model(name, title, eqs, nest_name, with_lead_in, rule):
     return Model(
+        aliases=stdp_pair.PYNN_ALIASES,
         spinnaker=_spinnaker(name),
         name=name, family="stdp", title=title, doc=__doc__, params=stdp_pair.PARAMS,
         parameter_sets=stdp_pair.PARAMETER_SETS, default_set="additive", weight_unit=None,

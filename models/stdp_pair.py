@@ -62,7 +62,7 @@ available: ``shared/reference/parameter_sets.json`` marks them unverified).
 import brian2
 from brian2 import ms
 
-from .core import (Brian2Equations, Model, NestMapping, Param, ParameterSet, PlasticityError,
+from .core import (Alias, Brian2Equations, Model, NestMapping, Param, ParameterSet, PlasticityError,
                    Value, time_constant, translations)
 from .nestml import NestmlParam, NestmlRule
 from .spinnaker import pair_like
@@ -277,7 +277,12 @@ NEST = NestMapping(
     use_variant=lambda values: False,
 )
 
+# PyNN's weight-dependence names (AdditiveWeightDependence, MultiplicativeWeightDependence,
+# GutigWeightDependence take w_min, w_max): the rule's lower bound is 0
+PYNN_ALIASES = {"w_min": Alias(only=0.0, why="the rule's lower weight bound is 0")}
+
 MODEL = Model(
+    aliases=PYNN_ALIASES,
     spinnaker=lambda values: pair_like("stdp_pair", values, "SpikePairRule"),
     name="stdp_pair",
     family="stdp",

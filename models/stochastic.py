@@ -31,7 +31,7 @@ for bit on one backend.
 """
 from brian2 import ms, pA
 
-from .core import (Brian2Equations, Model, NestMapping, Param, ParameterSet, PlasticityError,
+from .core import (Alias, Brian2Equations, Model, NestMapping, Param, ParameterSet, PlasticityError,
                    Value, time_constant, translations)
 from .spinnaker import refuse, NO_STP
 
@@ -94,6 +94,7 @@ def _integer_sites(values, name):
 
 
 QUANTAL = Model(
+    aliases={"n": Alias("n_sites", why="PyNN and NEST name the release sites n")},
     spinnaker=refuse(f"quantal_stp cannot run on SpiNNaker: {NO_STP}", "none (a static synapse)"),
     name="quantal_stp",
     family="stochastic",
@@ -149,6 +150,7 @@ QUANTAL = Model(
 
 
 BERNOULLI = Model(
+    aliases={"p": Alias("p_transmit", why="PyNN names the transmission probability p")},
     spinnaker=refuse("bernoulli cannot run on SpiNNaker: sPyNNaker 7.4.1 has no stochastic "
                      "synapse", "none (a static synapse)"),
     name="bernoulli",

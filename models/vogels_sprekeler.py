@@ -36,8 +36,8 @@ import brian2
 from brian2 import ms
 
 from . import stdp_pair
-from .core import (Brian2Equations, Model, NestMapping, Param, ParameterSet, Value,
-                   time_constant, translations)
+from .core import (Alias, Brian2Equations, Model, NestMapping, Param, ParameterSet,
+                   PlasticityError, Value, parse_quantity, time_constant, translations)
 from .spinnaker import SpinnakerRule, ms_of
 
 SC = "vogels2011_single_cell_modeldb (ModelDB 143751 inhib_plasticity.m)"
@@ -145,7 +145,23 @@ def _spinnaker(values):
         receptor="inhibitory")
 
 
+def _alpha_of_rho(values, rho):
+    """PyNN's Vogels2011Rule ``rho`` (the target rate, Hz: a plain number, "3 Hz" or a
+    quantity) -> alpha = 2 tau rho0 (the docstring's drift)."""
+    if isinstance(rho, str):
+        rho = parse_quantity(rho, "parameter 'rho'")
+    if isinstance(rho, brian2.Quantity) and not brian2.get_dimensions(rho) is \
+            brian2.get_dimensions(brian2.Hz):
+        raise PlasticityError(f"vogels_sprekeler: 'rho' is a rate (Hz), got {rho!r}")
+    if isinstance(rho, bool) or not isinstance(rho, (int, float, brian2.Quantity)):
+        raise PlasticityError(f"vogels_sprekeler: 'rho' must be a number (Hz), got {rho!r}")
+    return 2.0 * float(values["tau"] / brian2.second) * float(rho)
+
+
 MODEL = Model(
+    # PyNN's Vogels2011Rule(tau, eta, rho): the target rate rho0 (Hz) is alpha / (2 tau)
+    aliases={"rho": Alias("alpha", convert=_alpha_of_rho,
+                          why="PyNN's Vogels2011Rule target rate in Hz")},
     spinnaker=_spinnaker,
     name="vogels_sprekeler",
     family="inhibitory",

@@ -43,12 +43,13 @@ def make_synapses(model_name, source, target, params=None, transmit="", connect=
     large networks (``make bench``), but no per-synapse values (``S.namespace['tau_plus']``
     instead of ``S.tau_plus``).  Default: per-synapse constants."""
     model = get_model(model_name)
+    overrides = model.connection_overrides(overrides)
     if model.needs_neuron:
         return _onto_own_neuron(model, source, target, params, transmit, connect, overrides)
     values = model.resolve(params, overrides)
-    constants = None
-    if shared:
-        constants = {k: v for k, v in model.numeric_values(values).items() if k != "w_init"}
+    numeric = {k: v for k, v in model.numeric_values(values).items() if k != "w_init"}
+    undeclared = _place_undeclared(model, numeric, target)
+    constants = dict(numeric) if shared else (undeclared or None)
     syn = plastic_synapses(model, source, target, transmit=transmit, shared=constants,
                            namespace={"w_init": values["w_init"]}, synapses_class=PlasticSynapses)
     syn._plasticity_model = model
@@ -56,6 +57,33 @@ def make_synapses(model_name, source, target, params=None, transmit="", connect=
     if connect is not None:        # (PlasticSynapses.connect initialises the new synapses)
         syn.connect(**connect) if isinstance(connect, dict) else syn.connect(connect)
     return syn
+
+
+def _place_undeclared(model, numeric: dict, target) -> dict:
+    """Constants the synapse equations do not declare per synapse (a rate rule's ``eta``):
+    those the synapse code reads go to its namespace (returned); those of the postsynaptic
+    group (BCM's ``y0``, ``tau_theta``; ``theta_init`` -> ``theta``) are set on ``target``
+    where it has them, and refused in one line where it does not (they would do nothing)."""
+    model_text, on_pre, on_post = model.brian2.render(w="w", wunit="1", transmit="")
+    declared = {ln.split(":")[0].strip().split("/")[0].lstrip("d") if "/dt" in ln else
+                ln.split(":")[0].strip() for ln in model_text.splitlines() if ":" in ln}
+    code = " ".join(str(c) for c in (model_text, on_pre, on_post) if c)
+    namespace, missing = {}, []
+    for name, value in numeric.items():
+        if name in declared:
+            continue
+        post_name = name[:-len("_init")] if name.endswith("_init") else name
+        if re.search(rf"\b{name}\b", code):
+            namespace[name] = value
+        elif post_name in getattr(target, "variables", {}):
+            setattr(target, post_name, value)
+        else:
+            missing.append(post_name)
+    if missing:
+        raise PlasticityError(f"{model.name}: the target group has no {', '.join(missing)}: "
+                              "the rule keeps them on the postsynaptic group (give it their "
+                              "equations, as the model's documentation shows)")
+    return namespace
 
 
 def make_neuron(model_name, n, params=None, dt=None, **overrides):
@@ -205,7 +233,7 @@ def initialise(syn, model, values, start=None):
     new = slice(start, None)
     if not getattr(syn, "_plasticity_shared", False):
         for name, value in model.numeric_values(values).items():
-            if name != "w_init":
+            if name != "w_init" and name in syn.variables:
                 getattr(syn, name)[new] = value
     for k, v in model.brian2.initial.items():
         getattr(syn, k)[new] = v
@@ -229,7 +257,7 @@ def set_parameters(syn, model_name, values):
         raise PlasticityError("set_parameters: connect the synapses first")
     if not getattr(syn, "_plasticity_shared", False):
         for name, value in model.numeric_values(values).items():
-            if name != "w_init":
+            if name != "w_init" and name in syn.variables:
                 setattr(syn, name, value)
     for k, v in model.brian2.initial.items():
         setattr(syn, k, v)

@@ -400,8 +400,10 @@ class Brian2Equations:
             # package's Brian2 engine and make_synapses never give it one)
             if standalone:
                 getattr(syn, name).delay = delay
-            else:
+            elif delay in syn.variables:
                 getattr(syn, name).delay = syn.pre.delay[:] + getattr(syn, delay)[:]
+            else:                                   # a shared constant (make_synapses shared)
+                getattr(syn, name).delay = syn.pre.delay[:] + syn.namespace[delay]
         if self.update_after_synapses:
             syn.state_updater.when = "after_synapses"
         if self.per_step and not any(o.name == f"{syn.name}_per_step"
@@ -469,6 +471,8 @@ class Readout:
     # optional closed-form read-out of one condition: analytic(values, pre_ms, post_ms,
     # duration_ms, dt_ms) -> (ratio, extra measures); reported beside the population's
     analytic: Callable | None = None
+    # parameters only the read-out uses (a connection has no place for them)
+    params: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -609,6 +613,18 @@ class Model:
         if m is not None and m.variant is not None and m.use_variant(values):
             return replace(self, nest=m.variant)
         return self
+
+    def connection_overrides(self, overrides) -> dict:
+        """``overrides`` for a connection made by a user's script (make_synapses,
+        synapse_type, nest_synapse): refuses, in one line, parameters that only a protocol's
+        read-out uses (they would be accepted and do nothing)."""
+        only = [n for n in overrides if self.readout is not None and n in self.readout.params]
+        if only:
+            raise PlasticityError(
+                f"{self.name}: {', '.join(only)} are parameters of the population read-out "
+                f"({self.readout.doc}), used by the protocols, not by a connection; set a "
+                "connection's start state with its weight")
+        return dict(overrides)
 
     def nest_rule(self, synapse_model: str):
         """The NESTML rule (models/nestml.py) behind NEST synapse model ``synapse_model``."""

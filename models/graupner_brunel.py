@@ -415,5 +415,6 @@ MODEL = Model(
     derived=_derived,
     derived_weight=("w_unit",),
     readout=Readout(starts=_starts, replicas=_replicas, combine=_combine, analytic=_analytic,
-                    doc="fraction beta UP before; UP = rho > rho_star after; strength ratio b"),
+                    doc="fraction beta UP before; UP = rho > rho_star after; strength ratio b",
+                    params=("beta", "b")),
 )

@@ -89,7 +89,7 @@ def nest_synapse(model_name: str, params: str | None = None, **overrides) -> Nes
     if mapping is None:
         raise PlasticityError(f"model '{model_name}' has no NEST synapse model"
                               + (f": {model.no_nest_reason}" if model.no_nest_reason else ""))
-    overrides = dict(overrides)
+    overrides = model.connection_overrides(overrides)
     delay = overrides.pop("delay", None)
     if "weight" in overrides:
         if "w_init" in overrides:

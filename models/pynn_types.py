@@ -74,7 +74,7 @@ def synapse_type(model_name: str, sim, params: str | None = None,
         raise PlasticityError(f"model '{model_name}' needs {model.needs_neuron}: under PyNN it "
                               "runs on pyNN.nest (cell_type and synapse_type); in plain Brian2 "
                               "use make_neuron and make_synapses")
-    overrides = dict(overrides)
+    overrides = model.connection_overrides(overrides)
     if model.needs_neuron:
         on_neuron = sorted(set(overrides) - {t.name for t in model.nest.table} - {"delay"}
                            - {"weight", "w_init"})
@@ -472,6 +472,16 @@ def _nest_synapse_class(model_name: str, variant: bool):
             name = signed
         if self.integer_state:
             nest.SetDefaults(name, self.integer_state)
+        if "tau_minus" in native_names and not post_items:
+            # a synapse parameter named tau_minus (a NESTML rule's): pyNN.nest drops it from
+            # the model defaults and from every connection (it takes it for the neuron's), so
+            # it reaches the connections as the model's default
+            value = self.native_parameters["tau_minus"]
+            if not value.is_homogeneous:
+                raise PlasticityError(f"{model_name} on pyNN.nest: 'tau_minus' must be the same "
+                                      "for all synapses of a projection")
+            value.shape = (1,)
+            nest.SetDefaults(name, {"tau_minus": float(np.ravel(value.evaluate(simplify=True))[0])})
         if getattr(self, "weight_recorder", None) is not None:
             nest.SetDefaults(name, {"weight_recorder": self.weight_recorder})
         if mapping.volume_transmitter and getattr(self, "volume_transmitter", None) is None:

@@ -35,14 +35,32 @@ class PlasticSynapses(b2.Synapses):
         return out
 
 
+TRANSMIT_ORDERS = ("after_update", "before_update")
+
+
 def make_synapses(model_name, source, target, params=None, transmit="", connect=None,
-                  shared=False, **overrides):
+                  shared=False, transmit_order="after_update", **overrides):
     """A ``brian2.Synapses`` running ``model_name`` with parameter set ``params`` and
     ``overrides``.  ``shared=True``: the parameters are namespace constants, the same for every
     synapse (as in Brian2's own STDP example): less memory per synapse and faster updates in
     large networks (``make bench``), but no per-synapse values (``S.namespace['tau_plus']``
-    instead of ``S.tau_plus``).  Default: per-synapse constants."""
+    instead of ``S.tau_plus``).  Default: per-synapse constants.
+
+    ``transmit`` (e.g. ``"ge_post += w*nS"``) runs at each pre spike, by default *after* the
+    rule's update at that spike (``transmit_order="after_update"``): the target receives the
+    weight with that spike's depression applied, which is NEST's order (and the package's
+    other engines').  Brian2's own STDP examples deliver first, the weight before the update
+    (``transmit_order="before_update"``, for a rule whose efficacy is its weight ``w``; a
+    short-term rule's efficacy is what its update computes)."""
     model = get_model(model_name)
+    if transmit_order not in TRANSMIT_ORDERS:
+        raise PlasticityError(f"{model_name}: transmit_order must be one of "
+                              f"{', '.join(TRANSMIT_ORDERS)}, got {transmit_order!r}")
+    if transmit_order == "before_update" and transmit:
+        if model.brian2.efficacy != "{w}" or model.needs_neuron:
+            raise PlasticityError(f"{model_name}: transmit_order='before_update' needs a rule "
+                                  "that transmits its weight w; this rule's efficacy is "
+                                  "computed by its update at the spike")
     overrides = model.connection_overrides(overrides)
     if model.needs_neuron:
         return _onto_own_neuron(model, source, target, params, transmit, connect, overrides)
@@ -51,7 +69,8 @@ def make_synapses(model_name, source, target, params=None, transmit="", connect=
     undeclared = _place_undeclared(model, numeric, target)
     constants = dict(numeric) if shared else (undeclared or None)
     syn = plastic_synapses(model, source, target, transmit=transmit, shared=constants,
-                           namespace={"w_init": values["w_init"]}, synapses_class=PlasticSynapses)
+                           namespace={"w_init": values["w_init"]}, synapses_class=PlasticSynapses,
+                           transmit_first=transmit_order == "before_update")
     syn._plasticity_model = model
     syn._plasticity_values = values
     if connect is not None:        # (PlasticSynapses.connect initialises the new synapses)
@@ -123,12 +142,13 @@ def _onto_own_neuron(model, source, target, params, transmit, connect, overrides
 
 
 def plastic_synapses(model, source, target, transmit="", shared=None, namespace=None,
-                     synapses_class=None, **synapses_kwargs):
+                     synapses_class=None, transmit_first=False, **synapses_kwargs):
     """The ``brian2.Synapses`` of ``model`` as this package creates them: with the model's
     post-pathway-first code where it has one (``Brian2Equations.post_first``; ``finalize``, run by
     :func:`set_parameters`, sets that order).  ``shared``: {name: value} constants that become
     namespace constants (``Brian2Equations.render_shared``) instead of per-synapse arrays."""
     wunit = weight_unit_name(model)
+    first, transmit = (transmit, "") if transmit_first else ("", transmit)
     if shared is not None:
         eqs, on_pre, on_post, ns = model.brian2.render_shared(
             shared, w="w", wunit=wunit, transmit=transmit, post_first=True)
@@ -136,6 +156,9 @@ def plastic_synapses(model, source, target, transmit="", shared=None, namespace=
     else:
         eqs, on_pre, on_post = model.brian2.render(w="w", wunit=wunit, transmit=transmit,
                                                    post_first=True)
+    if first:           # before the rule's update at the pre spike (Brian2's examples)
+        on_pre = {**on_pre, "pre": first + "\n" + on_pre["pre"]} if isinstance(on_pre, dict) \
+            else first + "\n" + on_pre
     syn = (synapses_class or b2.Synapses)(source, target, model=eqs, on_pre=on_pre,
                                           on_post=on_post, namespace=namespace,
                                           **synapses_kwargs)

@@ -2,12 +2,33 @@
 the plain Brian2 recipe (``brian2_api.connect_reward``) and pyNN.brian2 (``pynn_types``)."""
 from __future__ import annotations
 
+import logging
 import re
 
 import brian2 as b2
 import numpy as np
 
 from .core import PlasticityError
+
+
+class _OrderIndependentModulator:
+    """Brian2 warns ("an abstract code block that may not be well-defined") about the reward
+    pathway's code at every run: it writes synapse variables from a pathway whose two sources
+    (reward, read-out tick) could hit one synapse in the same step.  The code first brings the
+    state to ``t`` (a second advance to the same ``t`` changes nothing) and the reward then
+    adds to ``n``: either order gives the same state (with pyNN.brian2's read-out ticks at the
+    end of a step, Brian2 runs a step's spikes in the order of the pathway's synapses: the
+    reward's first), so this one warning is dropped (only for code that starts with the rule's
+    advance, ``h_upd := ... - t_upd_post``)."""
+
+    def filter(self, record):
+        message = record.getMessage()
+        return not ("may not be well-defined" in message and "h_upd :=" in message and
+                    "t_upd_post" in message)
+
+
+_FILTER = _OrderIndependentModulator()
+logging.getLogger("brian2.codegen.generators.base").addFilter(_FILTER)
 
 
 def reward_pathway(syn, model, reward_times, readout_times=(), name=None, w="w", wunit="1",

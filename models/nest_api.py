@@ -44,6 +44,17 @@ class NestSynapse:
     model_defaults: dict = field(default_factory=dict)
     model_name: str = ""
     target_models: tuple = ()       # the only node models it connects onto (NESTML pairs)
+    module: str = ""                # the package's NESTML module to install first, if any
+    # NEST applies part of the rule at the next presynaptic spike (e.g. the potentiation of
+    # post spikes since the last pre spike): a connection's weight lags until then.  A pre
+    # spike ``flush_gap_ms`` after the last event brings it up to date (its own update is
+    # below exp(-50) relative), with ``flush_zero`` set to 0 just before it (a rule whose pre
+    # spike changes the weight by a constant); None: the weight is always current.
+    flush_gap_ms: float | None = None
+    flush_zero: tuple = ()
+    # quiet time before the first event, for NEST models that pair post spikes before the first
+    # pre spike with a phantom pre spike at time 0 (stdp_nn_*): below exp(-50) after it
+    lead_in_ms: float = 0.0
 
     def copy_model(self, name: str | None = None, **common) -> dict:
         """Copy the NEST synapse model with ``model_defaults`` and ``common`` (properties
@@ -141,7 +152,12 @@ def nest_synapse(model_name: str, params: str | None = None, **overrides) -> Nes
                                   f"{delay!r}")
     targets = (mapping.nestml.relay_model,) if mapping.nestml is not None and \
         mapping.nestml.on_post else ()
-    return NestSynapse(mapping.synapse_model, syn, post, needs, defaults, model_name, targets)
+    return NestSynapse(
+        mapping.synapse_model, syn, post, needs, defaults, model_name, targets,
+        module=mapping.nestml.module if mapping.nestml is not None else "",
+        flush_gap_ms=None if mapping.flush_gap is None else float(mapping.flush_gap(values)),
+        flush_zero=tuple(mapping.flush_zero),
+        lead_in_ms=0.0 if mapping.lead_in is None else float(mapping.lead_in(values)))
 
 
 # NEST's units of the dimensions the models' parameters have (a plain number is in these)

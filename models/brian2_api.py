@@ -110,7 +110,23 @@ def make_neuron(model_name, n, params=None, dt=None, **overrides):
     u_bar filters, spike clamp and delay line), ``n`` cells at rest, a ``brian2.NeuronGroup``
     whose namespace holds the parameter set ``params`` with ``overrides``; ``dt``: the
     group's time step (default Brian2's ``defaultclock.dt``).  Connect inputs to it (e.g.
-    ``on_pre="v_post += 2*mV"``) and the rule with :func:`make_synapses`."""
+    ``on_pre="v_post += 2*mV"``) and the rule with :func:`make_synapses`.
+
+    ``clopath`` here is not Brian2's own Clopath example (``Clopath_et_al_2010_*.py``), and a
+    script ported from it must change more than the synapse line:
+
+    * the neuron is NEST's ``aeif_psc_delta_clopath``: AdEx with a spike clamp (``V_clamp`` for
+      ``t_clamp``), after-depolarisation ``z`` and an adaptive threshold ``V_T``; Brian2's
+      example has none of these;
+    * state names: ``v`` (membrane), ``u_plus`` / ``u_minus`` (the filters ū+, ū−), ``u_bb``
+      (ū̄, homeostasis), ``w_ad`` (adaptation); the synapses' ``w`` is a jump of ``w`` mV;
+    * to make a cell spike at a chosen time set ``force = 1`` (e.g. ``on_pre="force_post = 1"``
+      from a SpikeGeneratorGroup): it fires in that step and the clamp follows.  Raising ``v``
+      by a large jump, as Brian2's example does, also works but passes through the integrator;
+    * the rule reads ū+ and ū− ``delay_u_bars`` (3 ms) late, as NEST and the authors' code do:
+      a spike forced from rest is seen by the LTP term with ū+ still near rest, so a single
+      pairing gives almost no LTP; Brian2's example reads the filters without delay.
+    """
     model = get_model(model_name)
     if model.brian2_neuron is None:
         raise PlasticityError(f"model '{model_name}' needs no neuron of its own: its synapses "
@@ -203,6 +219,8 @@ def current_value(syn, name, t=None):
     value between events; this brings it to ``t`` with the rule's exact solution (the same
     expressions the next event uses).  Variables that are always current (a clock-driven ``w``,
     a parameter) are returned as they are.  ``t`` must not precede any synapse's last event."""
+    if hasattr(syn, "synapse_type") and hasattr(syn, "_simulator"):      # a PyNN Projection
+        return _projection_current_value(syn, name, t)
     model = getattr(syn, "_plasticity_model", None)
     if model is None:
         raise PlasticityError("current_value: the synapses must come from make_synapses")
@@ -235,6 +253,23 @@ def current_value(syn, name, t=None):
             env[target] = np.broadcast_to(eval(expr, {"__builtins__": {}}, env), (len(syn),))
     return b2.Quantity(np.array(env[name] if name in env else state[name]),
                        dim=syn.variables[name].dim)
+
+
+def _projection_current_value(projection, name, t):
+    """current_value of a PyNN Projection: its weights now, as ``projection.get("weight",
+    format="array")`` gives them (PyNN's units), with what NEST applies only at the next pre
+    spike applied (``models/nest_readout.py``)."""
+    if name != "weight" or t is not None:
+        raise PlasticityError("current_value of a PyNN Projection: 'weight', now (no t=)")
+    if projection.__class__.__module__.startswith("pyNN.nest"):
+        from .nest_readout import current_weights
+        return current_weights(projection)
+    model = getattr(projection.synapse_type, "plasticity_model", None)
+    if model is not None and model.brian2.on_modulator is not None:
+        raise PlasticityError("current_value on pyNN.brian2: a reward-modulated weight is "
+                              "current at the read-out ticks of connect_reward(..., "
+                              "readout_times=...)")
+    return np.asarray(projection.get("weight", format="array"), float)
 
 
 def weight_unit_name(model) -> str:

@@ -188,7 +188,10 @@ NEURON_PARAMS = ("C_m", "g_L", "E_L", "V_T_rest", "V_T_max", "Delta_T", "tau_w",
 # Brian2: the neuron (with the u_bar filters and the spike clamp) and the synapse
 # ----------------------------------------------------------------------------------------------
 # ``clamped``: inside the spike clamp; ``force``: a forcing input makes the neuron spike at the
-# scheduled time; ``vc_on``: voltage clamp (the condition variable ``clamp_mV``)
+# scheduled time (set ``force = 1``, e.g. ``on_pre="force_post = 1"``: the spike is in that
+# step; the package's way of imposing a post spike, where Brian2's own Clopath example raises
+# v instead: see make_neuron's docstring); ``vc_on``: voltage clamp (the condition variable
+# ``clamp_mV``)
 NEURON_THRESHOLD = "(v >= V_peak and clamped < 0.5) or force > 0.5"
 NEURON_RESET = ("v = V_clamp; clamped = 1; t_spike = t; w_ad += b; z = I_sp; V_T = V_T_max; "
                 "force = 0")

@@ -161,3 +161,52 @@ def test_clopath_network_example_port_equals_nest_example():
     np.testing.assert_allclose(dw_port, dw_original, rtol=0, atol=1e-12)
     without, _ = _clopath_network(port=True, homeostasis="off")
     assert np.max(np.abs((without - 0.25) - dw_original)) > 1e-6   # it matters
+
+
+# ----------------------------------------------------------------------------------------------
+# simple_STDP.py
+# ----------------------------------------------------------------------------------------------
+def _simple_stdp(backend, timestep=0.01):
+    """PyNN ``examples/simple_STDP.py`` (NeuralEnsemble/PyNN, commit 9de85b0a): 60 sources
+    firing every 100 ms, each 1 ms after the previous one, onto one cell that a driver makes
+    fire every 100 ms; STDPMechanism(SpikePairRule, AdditiveWeightDependence) ported as
+    ``synapse_type("stdp_pair", sim, **timing, **weights, weight=..., delay=...)``.  Returns
+    the weights (NEST: ``current_value``, and NEST's raw ones) and the post spike times."""
+    import importlib
+    from pyNN.parameters import Sequence
+    from plasticity.models import current_value, synapse_type
+    sim = importlib.import_module(f"pyNN.{backend}")
+    period, n, delta_t, delay = 100.0, 60, 1.0, 3.0
+    t_stop = 10 * period + n * delta_t
+    sim.setup(timestep=timestep, min_delay=delay, max_delay=delay)
+    cell = {"tau_m": 10.0, "v_thresh": -50.0, "v_reset": -60.0, "v_rest": -60.0, "cm": 1.0,
+            "tau_refrac": period / 2}
+    pre = sim.Population(n, sim.SpikeSourceArray(spike_times=[
+        Sequence(np.arange(period + j * delta_t, t_stop, period)) for j in range(-n // 2, n // 2)]))
+    post = sim.Population(1, sim.IF_cond_exp(**cell), initial_values={"v": cell["v_reset"]})
+    driver = sim.Population(1, sim.SpikeSourceArray(
+        spike_times=np.arange(period - delay, t_stop, period)))
+    timing = dict(tau_plus=20.0, tau_minus=20.0, A_plus=0.01, A_minus=0.012)
+    weights = dict(w_min=0, w_max=0.0000001)
+    syn = synapse_type("stdp_pair", sim, **timing, **weights, weight=0.00000005, delay=delay)
+    proj = sim.Projection(pre, post, sim.AllToAllConnector(), syn)
+    sim.Projection(driver, post, sim.AllToAllConnector(),
+                   sim.StaticSynapse(weight=10.0, delay=delay))
+    pre.record("spikes")
+    post.record("spikes")
+    sim.run(t_stop)
+    raw = np.asarray(proj.get("weight", format="array"), float)[:, 0]
+    now = np.asarray(current_value(proj, "weight"), float)[:, 0]
+    spikes = np.asarray(post.get_data().segments[0].spiketrains[0].magnitude, float)
+    sim.end()
+    return now, raw, spikes
+
+
+def test_simple_stdp_port_reads_the_same_weights_on_nest_and_brian2():
+    """pyNN.nest's raw weights miss the potentiation NEST applies at the next pre spike;
+    ``current_value`` gives what pyNN.brian2 holds (same post spikes, dendritic delays)."""
+    nest_now, nest_raw, nest_spikes = _simple_stdp("nest")
+    brian2_now, _, brian2_spikes = _simple_stdp("brian2")
+    np.testing.assert_allclose(nest_spikes, brian2_spikes, atol=1e-9)
+    assert np.sum(np.abs(nest_raw - brian2_now) > 1e-9 * np.abs(brian2_now)) > 10   # the lag
+    np.testing.assert_allclose(nest_now, brian2_now, rtol=1e-9, atol=0)

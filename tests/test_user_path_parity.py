@@ -82,3 +82,41 @@ def test_plain_brian2_script_equals_the_runner(name, set_name, overrides):
     w0, ref = _reference(name, set_name, overrides, "brian2", schedule)
     _check(user_scripts.plain_brian2(name, set_name, overrides, schedule, w0), ref, w0,
            f"{name} plain Brian2")
+
+
+CLOSED_FORM = [("stdp_pair", "additive"), ("stdp_pair", "multiplicative"),
+               ("stdp_triplet", "visual_all_to_all_full"), ("vogels_sprekeler", "single_cell"),
+               ("stdp_power_law", "nest_defaults")]
+
+
+@pytest.mark.parametrize("name,set_name", CLOSED_FORM, ids=[f"{a}/{b}" for a, b in CLOSED_FORM])
+def test_current_value_on_pynn_nest_equals_the_flushed_runner(name, set_name):
+    """Without a flush spike NEST's weights lag (the potentiation of the last post spikes);
+    ``current_value(projection, "weight")`` applies it and equals the runner's flushed
+    weights."""
+    schedule = random_schedule(seed=5, synapses=6, duration_ms=2000.0)
+    w0, ref = _reference(name, set_name, {}, "pynn.nest", schedule)
+    raw = user_scripts.pynn_nest(name, set_name, {}, schedule, w0, flush=False)
+    assert np.max(np.abs(raw - ref) / np.abs(ref)) > 1e-6          # the lag
+    now = user_scripts.pynn_nest(name, set_name, {}, schedule, w0, flush=False, current=True)
+    _check(now, ref, w0, f"{name} current_value")
+
+
+def test_current_value_refuses_rules_without_a_closed_form():
+    import pyNN.nest as sim
+    from plasticity.models import current_value, synapse_type
+    from plasticity.models.core import PlasticityError
+    sim.setup(timestep=0.1, min_delay=0.1)
+    pre = sim.Population(2, sim.SpikeSourceArray(spike_times=[5.0]))
+    post = sim.Population(2, sim.IF_curr_exp())
+    proj = sim.Projection(pre, post, sim.OneToOneConnector(),
+                          synapse_type("stdp_nn_symm", sim), receptor_type="excitatory")
+    sim.run(10.0)
+    with pytest.raises(PlasticityError, match="flush_gap_ms") as err:
+        current_value(proj, "weight")
+    assert "\n" not in str(err.value)
+    tm = sim.Projection(pre, post, sim.OneToOneConnector(),
+                        synapse_type("stdp_pair", sim), receptor_type="excitatory")
+    with pytest.raises(PlasticityError, match="record the pre cells' spikes"):
+        current_value(tm, "weight")
+    sim.end()

@@ -82,15 +82,18 @@ def _from_nest_weight(model_name, native):
     return pynn * (1000.0 if model.weight_unit is not None else 1.0)    # nA -> pA
 
 
-def pynn_nest(model_name, set_name, overrides, schedule, w0):
+def pynn_nest(model_name, set_name, overrides, schedule, w0, flush=True, current=False):
     """pyNN.nest: SpikeSourceArrays, the package's imposed-spike post cell (a parrot whose
-    'plastic' receptor does not repeat, or the NESTML relay), ``synapse_type``."""
+    'plastic' receptor does not repeat, or the NESTML relay), ``synapse_type``.  ``flush``:
+    a flush pre spike after the schedule; ``current``: the weights read with
+    ``current_value(projection, "weight")`` (pre and post spikes recorded), else NEST's."""
     import nest
     import pyNN.nest as sim
     from plasticity.models import get_model, nest_synapse, nestml, synapse_type
     from plasticity.models.pynn_types import (IMPOSED, PLASTIC, nest_parrot_cell_class,
                                               nestml_relay_cell_class)
     dt = schedule.dt_ms
+    flush_spike = flush
     spec = nest_synapse(model_name, set_name, **overrides)
     model = get_model(model_name)
     sim.setup(timestep=dt, min_delay=dt, spike_precision="on_grid")
@@ -101,7 +104,7 @@ def pynn_nest(model_name, set_name, overrides, schedule, w0):
     start = OFFSET_MS + np.round(spec.lead_in_ms / dt) * dt
     flush = None
     end = schedule.duration_ms
-    if spec.flush_gap_ms is not None:
+    if spec.flush_gap_ms is not None and flush_spike:
         flush = np.round((schedule.duration_ms + max(spec.flush_gap_ms, dt)) / dt) * dt
         end = flush
     n_pad = max(n, 2)           # (connectors on one-neuron populations fail under numpy 2)
@@ -123,6 +126,9 @@ def pynn_nest(model_name, set_name, overrides, schedule, w0):
     syn = synapse_type(model_name, sim, params=set_name, delay=dt, **overrides)
     proj = sim.Projection(pre, post, sim.OneToOneConnector(), syn, receptor_type=PLASTIC)
     proj.set(weight=np.array([_pynn_weight(model, w) for w in w_pad]))
+    if current:
+        pre.record("spikes")
+        post.record("spikes")
     if flush is not None and spec.flush_zero:
         sim.run(flush + start - dt)
         nest.GetConnections(pre.node_collection, post.node_collection).set(
@@ -130,9 +136,14 @@ def pynn_nest(model_name, set_name, overrides, schedule, w0):
         sim.run(end - flush + 3 * dt)
     else:
         sim.run(end + start + 2 * dt)
-    conns = nest.GetConnections(pre.node_collection, post.node_collection)
-    order = np.argsort(np.asarray(conns.get("source")))
-    w = _from_nest_weight(model_name, np.asarray(conns.get("weight"), float)[order])[:n]
+    if current:
+        from plasticity.models import current_value
+        w = np.diag(current_value(proj, "weight"))[:n] * 1000.0     # PyNN's: NEST's / 1000
+        w = _from_nest_weight(model_name, w)
+    else:
+        conns = nest.GetConnections(pre.node_collection, post.node_collection)
+        order = np.argsort(np.asarray(conns.get("source")))
+        w = _from_nest_weight(model_name, np.asarray(conns.get("weight"), float)[order])[:n]
     sim.end()
     return w
 

@@ -145,8 +145,8 @@ def nest_synapse(model_name: str, params: str | None = None, **overrides) -> Nes
                       "repeats imposed spikes, receptor 2 takes this synapse; NESTML delivers "
                       "post spikes to the synapse only through the neuron built with it)",)
     if delay is not None:
-        from .pynn_types import _delay_ms
-        syn["delay"] = _delay_ms(model_name, delay)
+        from .pynn_types import delay_ms
+        syn["delay"] = delay_ms(model_name, delay)
         if isinstance(syn["delay"], str):
             raise PlasticityError(f"{model_name}: a NEST delay is a number of ms, got "
                                   f"{delay!r}")

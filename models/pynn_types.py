@@ -105,7 +105,7 @@ def synapse_type(model_name: str, sim, params: str | None = None,
         model = model.for_nest(values)
     kwargs = pynn_kwargs(model, values, backend)
     if delay is not None:
-        kwargs["delay"] = _delay_ms(model_name, delay)
+        kwargs["delay"] = delay_ms(model_name, delay)
     syn = cls(**kwargs)
     if backend == "pynn.nest" and model.nest.integer_state:
         # integer NEST state (quantal_stp's n, a): PyNN would pass a float, which NEST refuses;
@@ -209,7 +209,7 @@ def _from_pynn(model, name, value):
     return value
 
 
-def _delay_ms(model_name, delay) -> float | str:
+def delay_ms(model_name, delay) -> float | str:
     """A delay in ms, or PyNN's expression of the distance ``d`` (``"0.1+0.001*d"``, as
     PyNN's StaticSynapse takes it: PyNN evaluates it per connection)."""
     import brian2

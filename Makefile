@@ -41,7 +41,7 @@ reproduce: $(STAMP)
 	$(BIN)/plasticity reproduce --out results
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -n 2 --durations=15 tests
+	$(BIN)/python -m pytest -q -n 2 --dist worksteal --durations=15 tests
 
 # benchmarks (not part of make test): results/bench.json, results/bench.md, with issue 22's
 # targets met or missed (reproduce's timings and results/ size are read from results/, so run

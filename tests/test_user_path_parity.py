@@ -68,7 +68,7 @@ def test_plain_nest_and_pynn_nest_scripts_equal_the_runner(name, set_name, overr
     if name == USER_RULE:
         _user_rule()
     set_name = set_name or get_model(name).default_set
-    schedule = random_schedule(seed=5, synapses=6, duration_ms=2000.0)
+    schedule = random_schedule(seed=5, synapses=6, duration_ms=1000.0)
     w0, ref = _reference(name, set_name, overrides, "pynn.nest", schedule)
     _check(user_scripts.plain_nest(name, set_name, overrides, schedule, w0), ref, w0,
            f"{name} plain PyNEST")
@@ -78,7 +78,7 @@ def test_plain_nest_and_pynn_nest_scripts_equal_the_runner(name, set_name, overr
 
 @pytest.mark.parametrize("name,set_name,overrides", CASES, ids=[c[0] + "/" + c[1] for c in CASES])
 def test_plain_brian2_script_equals_the_runner(name, set_name, overrides):
-    schedule = random_schedule(seed=5, synapses=6, duration_ms=2000.0)
+    schedule = random_schedule(seed=5, synapses=6, duration_ms=1000.0)
     w0, ref = _reference(name, set_name, overrides, "brian2", schedule)
     _check(user_scripts.plain_brian2(name, set_name, overrides, schedule, w0), ref, w0,
            f"{name} plain Brian2")
@@ -94,7 +94,7 @@ def test_current_value_on_pynn_nest_equals_the_flushed_runner(name, set_name):
     """Without a flush spike NEST's weights lag (the potentiation of the last post spikes);
     ``current_value(projection, "weight")`` applies it and equals the runner's flushed
     weights."""
-    schedule = random_schedule(seed=5, synapses=6, duration_ms=2000.0)
+    schedule = random_schedule(seed=5, synapses=6, duration_ms=1000.0)
     w0, ref = _reference(name, set_name, {}, "pynn.nest", schedule)
     raw = user_scripts.pynn_nest(name, set_name, {}, schedule, w0, flush=False)
     assert np.max(np.abs(raw - ref) / np.abs(ref)) > 1e-6          # the lag

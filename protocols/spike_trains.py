@@ -51,6 +51,8 @@ def simulate(model, set_name, values, schedule, backend, progress=False):
     released quanta (``extra['per_condition']``), and the mean state over the trials as the
     recorded signal."""
     trials = int(schedule.meta["trials"])
+    if backend == "brian2":
+        _check_size(schedule, trials, model)
     conds = [type(c)(f"{c.label}#{r}", c.pre, c.post, c.w_init, c.variables)
              for c in schedule.conditions for r in range(trials)]
     big = Schedule(schedule.protocol, schedule.duration_ms, conds, schedule.dt_ms,
@@ -74,6 +76,23 @@ def simulate(model, set_name, values, schedule, backend, progress=False):
                          "presynaptic spike",
         simulator_versions=whole.simulator_versions, wall_time_s=time.perf_counter() - t0,
         extra={"per_condition": per})
+
+
+def _check_size(schedule, trials, model):
+    """Refuse, before anything is built, a run whose state at the spike and sample steps would
+    not fit (conditions x trials synapses; the brian2 runner reads every synapse there)."""
+    from .run import brian2 as b2_runner
+    from .run.common import OFFSET_MS, record_dt_for
+    off = int(round(OFFSET_MS / schedule.dt_ms))
+    steps = len(b2_runner.needed_steps(schedule, off, record_dt_for(schedule)))
+    synapses = len(schedule.conditions) * trials
+    size = 8.0 * synapses * steps * len(model.recorded)
+    if size > b2_runner.STEPPED_BYTES:
+        raise PlasticityError(
+            f"spike_trains: {len(schedule.conditions)} conditions x {trials} trials = "
+            f"{synapses} synapses read at {steps} spike and sample steps need "
+            f"{size / 1e9:.3g} GB (limit {b2_runner.STEPPED_BYTES / 1e9:g} GB): fewer "
+            "conditions or trials (--set trials=N)")
 
 
 def _statistics(model, values, train_ms, counts) -> dict:

@@ -203,6 +203,15 @@ def _run_on_device(model, values, schedule, w0, progress, blocks, standalone):
     model.brian2.finalize(syn)
     mod_objects = modulator(model, syn, schedule, off)
     rec_dt = record_dt_for(schedule)
+    total_ms = schedule.duration_ms + OFFSET_MS + schedule.dt_ms
+    if not model.plastic and not standalone and \
+            monitor_bytes(model, n, total_ms / schedule.dt_ms) > MONITOR_BYTES:
+        # a per-step record of every synapse does not fit: read the state at the steps used
+        net = b2.Network(pre, post, syn, *mod_objects)
+        traces = state_at_steps(net, syn, model, schedule, off, rec_dt, order)
+        w_final = np.asarray(syn.w[:] / (model.weight_unit or 1), dtype=float)[order]
+        return sampled_result(model, values, schedule, w0, w_final, traces, rec_dt, "brian2",
+                              {"brian2": b2.__version__}, first_step_offset=off)
     if model.plastic:
         mon = b2.StateMonitor(syn, list(model.recorded), record=np.arange(n),
                               dt=rec_dt * b2.ms, when="end", name="state")
@@ -210,7 +219,6 @@ def _run_on_device(model, values, schedule, w0, progress, blocks, standalone):
         mon = b2.StateMonitor(syn, list(model.recorded), record=np.arange(n), dt=dt,
                               when="end", name="state")
     net = b2.Network(pre, post, syn, mon, *mod_objects)
-    total_ms = schedule.duration_ms + OFFSET_MS + schedule.dt_ms
     # standalone: one run (built and executed at its end), no progress bar
     progress_run(lambda ms_: net.run(ms_ * b2.ms), total_ms, progress and not standalone,
                  schedule.dt_ms)
@@ -220,3 +228,97 @@ def _run_on_device(model, values, schedule, w0, progress, blocks, standalone):
         traces["w"] = traces["w"] / float(model.weight_unit)
     return sampled_result(model, values, schedule, w0, w_final, traces, rec_dt, "brian2",
                           {"brian2": b2.__version__}, first_step_offset=off)
+
+
+# A short-term rule's state is read at every presynaptic spike from a per-step record of every
+# synapse (StateMonitor).  Beyond this many bytes of record (e.g. 300 conditions x 1000 trials
+# x 45 000 steps: 108 GB) the runner advances from one step it needs (a spike step or a sample
+# step) to the next and reads the state there instead.
+MONITOR_BYTES = 1e9
+# and it refuses a run whose states at the needed steps alone exceed this
+STEPPED_BYTES = 4e9
+
+
+def monitor_bytes(model, synapses: int, steps: float) -> float:
+    """Bytes of a per-step record of ``model``'s recorded state for ``synapses`` synapses."""
+    return 8.0 * synapses * steps * len(model.recorded)
+
+
+def needed_steps(schedule, off, rec_dt) -> np.ndarray:
+    """Simulator steps whose end-of-step state a short-term result reads: every presynaptic
+    spike step and every sample step (``sampled_result``)."""
+    return np.unique(np.concatenate([_spike_steps(schedule, off),
+                                     _sample_steps(schedule, rec_dt)]))
+
+
+def _spike_steps(schedule, off):
+    return np.unique(np.concatenate(schedule.steps("pre") + [np.zeros(0, np.int64)]) + off)
+
+
+def _sample_steps(schedule, rec_dt):
+    from .common import sample_times
+    return np.round((sample_times(schedule, rec_dt) + OFFSET_MS) /
+                    schedule.dt_ms).astype(np.int64)
+
+
+class StepRows:
+    """The per-step record's interface (``rows[steps]``, ``rows[steps, column]``) over the
+    steps actually recorded (``needed_steps``)."""
+
+    def __init__(self, steps, rows):
+        self.steps, self.rows = np.asarray(steps), rows
+
+    def _index(self, steps):
+        idx = np.searchsorted(self.steps, steps)
+        if np.any(self.steps[np.minimum(idx, len(self.steps) - 1)] != steps):
+            raise IndexError("a step that was not recorded")
+        return idx
+
+    def __getitem__(self, key):
+        if isinstance(key, tuple):
+            return self.rows[self._index(key[0]), key[1]]
+        return self.rows[self._index(key)]
+
+
+def state_at_steps(net, syn, model, schedule, off, rec_dt, order) -> dict:
+    """Run ``net`` to the end of the schedule, reading ``model.recorded`` of every synapse at
+    the end of each needed step (what a ``when="end"`` monitor records there): the sample
+    steps by a monitor every ``rec_dt``, the spike steps by running from one to the next and
+    reading the synapses.  Returns {variable: StepRows (steps x conditions)}."""
+    import brian2 as b2
+    steps = needed_steps(schedule, off, rec_dt)
+    n = len(schedule.conditions)
+    size = 8.0 * len(steps) * n * len(model.recorded)
+    if size > STEPPED_BYTES:
+        raise PlasticityError(
+            f"{schedule.protocol}: {n} synapses read at {len(steps)} spike and sample steps "
+            f"need {size / 1e9:.3g} GB (limit {STEPPED_BYTES / 1e9:g} GB): fewer conditions or "
+            "trials")
+    mon = b2.StateMonitor(syn, list(model.recorded), record=np.arange(n), dt=rec_dt * b2.ms,
+                          when="end", name="state_samples")
+    net.add(mon)
+    spikes = _spike_steps(schedule, off)
+    rows = {name: np.empty((len(spikes), n)) for name in model.recorded}
+    dt = schedule.dt_ms * b2.ms
+    done = 0
+    for k, step in enumerate(spikes):
+        if step + 1 > done:
+            net.run((step + 1 - done) * dt)
+            done = step + 1
+        for name in model.recorded:
+            rows[name][k] = np.asarray(getattr(syn, name)[:], dtype=float)[order]
+    end = int(round((schedule.duration_ms + OFFSET_MS + schedule.dt_ms) / schedule.dt_ms))
+    if end > done:
+        net.run((end - done) * dt)
+    sampled = np.round(np.asarray(mon.t / b2.ms) / schedule.dt_ms).astype(np.int64)
+    out = {}
+    for name in model.recorded:
+        values = np.asarray(getattr(mon, name)).T[:, order]
+        merged = np.full((len(steps), n), np.nan)
+        merged[np.searchsorted(steps, sampled[np.isin(sampled, steps)])] = \
+            values[np.isin(sampled, steps)]
+        merged[np.searchsorted(steps, spikes)] = rows[name]
+        if np.isnan(merged).any():
+            raise RuntimeError("state_at_steps: a needed step was not read")
+        out[name] = StepRows(steps, merged)
+    return out

@@ -21,6 +21,7 @@ from .common import (DEFAULT_SEED, OFFSET_MS, RunResult, hold, no_reward_input, 
                      progress_run, pynn_setup, record_dt_for, sample_times, synapse_order)
 
 NEST_STAMP_EPS_MS = 0.25e-3
+LARGE_N = 20_000
 os.environ.setdefault("PYNEST_QUIET", "1")
 
 
@@ -114,7 +115,10 @@ def run_schedule(model, values, schedule, w0, threads=1, progress=False):
 
     parrot = nest_parrot_cell_class()
     mpi = nest.NumProcesses() > 1
-    if not mpi:
+    # beyond this many synapses PyNN's SpikeSourceArray and OneToOneConnector take minutes
+    # per 10^5 cells (lazy per-column evaluation): plain NEST generators and one nest.Connect
+    large = npad > LARGE_N
+    if not mpi and not large:
         pre_src = source("pre", d_gen, extra=flush_ms)
         post_src = source("post", d_gen + d_syn)
     pre = sim.Population(npad, parrot())
@@ -122,23 +126,24 @@ def run_schedule(model, values, schedule, w0, threads=1, progress=False):
     relay = nestml_relay_cell_class(model) if model.nest.nestml is not None else parrot
     post = sim.Population(npad, relay())
     static = sim.StaticSynapse(weight=1.0, delay=d_gen)
-    if not mpi:
+    if not mpi and not large:
         sim.Projection(pre_src, pre, sim.OneToOneConnector(), static, receptor_type=IMPOSED)
         sim.Projection(post_src, post, sim.OneToOneConnector(), static, receptor_type=IMPOSED)
     else:
         # under MPI, PyNN's SpikeSourceArray (a generator and a parrot of its own per source)
         # delivered some imposed spikes twice (measured: the parrots of every other condition
         # fired twice per spike under mpirun -np 2); plain NEST generators, which NEST
-        # replicates on every process, connected to the parrots' repeating port, do not
+        # replicates on every process, connected to the parrots' repeating port, do not; and
+        # they are what a large run uses (PyNN's sources take minutes per 10^5 cells)
         for role, cells, shift, extra in (("pre", pre, d_gen, flush_ms),
                                           ("post", post, d_gen + d_syn, None)):
             trains = trains_of(role, shift, extra) + [np.zeros(0)] * (npad - n)
             gens = nest.Create("spike_generator", npad)
-            for k, t in enumerate(trains):
-                gens[k].set(spike_times=list(np.round(np.asarray(t, float) / dt_ms) * dt_ms
-                                             - NEST_STAMP_EPS_MS))
+            gens.set([{"spike_times": list(np.round(np.asarray(t, float) / dt_ms) * dt_ms
+                                           - NEST_STAMP_EPS_MS)} for t in trains])
             nest.Connect(gens, cells.node_collection, "one_to_one",
-                         syn_spec={"weight": 1.0, "delay": d_gen, "receptor_type": 0})
+                         syn_spec={"weight": 1.0, "delay": d_gen, "receptor_type":
+                                   cells.celltype.get_receptor_type(IMPOSED)})
     kwargs = pynn_kwargs(model, values, "pynn.nest")
     kwargs["delay"] = d_syn
     syn_type = nest_synapse_class(model.name, values)(**kwargs)
@@ -154,7 +159,16 @@ def run_schedule(model, values, schedule, w0, threads=1, progress=False):
         nest.Connect(reward_src.node_collection[0:1], vt, syn_spec={"delay": d_gen})
     else:
         no_reward_input(model, schedule)
-    sim.Projection(pre, post, sim.OneToOneConnector(), syn_type, receptor_type=PLASTIC)
+    if large and not model.nest.volume_transmitter:
+        # what the Projection does: the synapse type's NEST model with its defaults (and the
+        # recorder), the post cells' parameters, one connection per condition
+        name = syn_type._get_nest_synapse_model()
+        syn_type._set_tau_minus(post.node_collection)
+        port = post.celltype.get_receptor_type(PLASTIC)
+        nest.Connect(pre.node_collection, post.node_collection, "one_to_one",
+                     syn_spec={"synapse_model": name, "delay": d_syn, "receptor_type": port})
+    else:
+        sim.Projection(pre, post, sim.OneToOneConnector(), syn_type, receptor_type=PLASTIC)
     w_scale, to_pynn_w = nest_weight_scales(model)
     conns = nest.GetConnections(source=pre.node_collection, target=post.node_collection)
     src_index = np.atleast_1d(np.asarray(conns.get("source"))) - pre.first_id

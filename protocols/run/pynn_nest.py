@@ -137,13 +137,19 @@ def run_schedule(model, values, schedule, w0, threads=1, progress=False):
         # they are what a large run uses (PyNN's sources take minutes per 10^5 cells)
         for role, cells, shift, extra in (("pre", pre, d_gen, flush_ms),
                                           ("post", post, d_gen + d_syn, None)):
-            trains = trains_of(role, shift, extra) + [np.zeros(0)] * (npad - n)
-            gens = nest.Create("spike_generator", npad)
-            gens.set([{"spike_times": list(np.round(np.asarray(t, float) / dt_ms) * dt_ms
-                                           - NEST_STAMP_EPS_MS)} for t in trains])
-            nest.Connect(gens, cells.node_collection, "one_to_one",
-                         syn_spec={"weight": 1.0, "delay": d_gen, "receptor_type":
-                                   cells.celltype.get_receptor_type(IMPOSED)})
+            # one generator per distinct train (a NEST device costs tens of kB: 600 000 of
+            # them, one per trial of a stochastic run, filled 20 GB), sent to every cell
+            # that has that train
+            groups = {}
+            for k, t in enumerate(trains_of(role, shift, extra)):
+                times = np.round(np.asarray(t, float) / dt_ms) * dt_ms - NEST_STAMP_EPS_MS
+                if len(times):
+                    groups.setdefault(times.tobytes(), (times, []))[1].append(k)
+            port = cells.celltype.get_receptor_type(IMPOSED)
+            for times, members in groups.values():
+                gen = nest.Create("spike_generator", params={"spike_times": list(times)})
+                nest.Connect(gen, cells.node_collection[members], "all_to_all",
+                             syn_spec={"weight": 1.0, "delay": d_gen, "receptor_type": port})
     kwargs = pynn_kwargs(model, values, "pynn.nest")
     kwargs["delay"] = d_syn
     syn_type = nest_synapse_class(model.name, values)(**kwargs)

@@ -626,6 +626,18 @@ class Model:
                 "connection's start state with its weight")
         return dict(overrides)
 
+    def weight_and_delay(self, overrides) -> tuple[dict, object]:
+        """(``overrides`` with ``weight`` as ``w_init``, the ``delay`` taken out or None): the
+        names every PyNN synapse type and a NEST ``syn_spec`` take."""
+        overrides = dict(overrides)
+        delay = overrides.pop("delay", None)
+        if "weight" in overrides:
+            if "w_init" in overrides:
+                raise PlasticityError(f"{self.name}: give the initial weight as weight or "
+                                      "w_init, not both")
+            overrides["w_init"] = overrides.pop("weight")
+        return overrides, delay
+
     def nest_rule(self, synapse_model: str):
         """The NESTML rule (models/nestml.py) behind NEST synapse model ``synapse_model``."""
         for m in (self.nest, getattr(self.nest, "variant", None)):

@@ -101,12 +101,7 @@ def nest_synapse(model_name: str, params: str | None = None, **overrides) -> Nes
         raise PlasticityError(f"model '{model_name}' has no NEST synapse model"
                               + (f": {model.no_nest_reason}" if model.no_nest_reason else ""))
     overrides = model.connection_overrides(overrides)
-    delay = overrides.pop("delay", None)
-    if "weight" in overrides:
-        if "w_init" in overrides:
-            raise PlasticityError(f"{model_name}: give the initial weight as weight or w_init, "
-                                  "not both")
-        overrides["w_init"] = overrides.pop("weight")
+    overrides, delay = model.weight_and_delay(overrides)
     values = model.resolve(params, {k: _from_nest(model, k, v) for k, v in overrides.items()})
     model = model.for_nest(values)          # (a NESTML rule for some parameter sets)
     mapping = model.nest

@@ -83,12 +83,7 @@ def synapse_type(model_name: str, sim, params: str | None = None,
                                   f"the neuron: give them to cell_type('{model_name}', sim, "
                                   "...); the synapse takes weight, delay, "
                                   f"{', '.join(t.name for t in model.nest.table[1:])}")
-    delay = overrides.pop("delay", None)
-    if "weight" in overrides:
-        if "w_init" in overrides:
-            raise PlasticityError(f"{model_name}: give the initial weight as weight or w_init, "
-                                  "not both")
-        overrides["w_init"] = overrides.pop("weight")
+    overrides, delay = model.weight_and_delay(overrides)
     if delay_semantics not in DELAY_SEMANTICS:
         raise PlasticityError(f"{model_name}: delay_semantics must be one of "
                               f"{', '.join(DELAY_SEMANTICS)}, got {delay_semantics!r}")

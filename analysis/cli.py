@@ -285,7 +285,7 @@ def main(argv=None):
         return handler(args)
     except PlasticityError as err:
         sys.stderr.write(f"plasticity: error: {err}\n")
-        return 2
+        return err.exit_code
     except KeyboardInterrupt:
         sys.stderr.write("plasticity: interrupted\n")
         return 130

@@ -64,6 +64,7 @@ def make_synapses(model_name, source, target, params=None, transmit="", connect=
     overrides = model.connection_overrides(overrides)
     if model.needs_neuron:
         return _onto_own_neuron(model, source, target, params, transmit, connect, overrides)
+    check_group_variables(model, source, target)
     values = model.resolve(params, overrides)
     numeric = {k: v for k, v in model.numeric_values(values).items() if k != "w_init"}
     undeclared = _place_undeclared(model, numeric, target)
@@ -76,6 +77,26 @@ def make_synapses(model_name, source, target, params=None, transmit="", connect=
     if connect is not None:        # (PlasticSynapses.connect initialises the new synapses)
         syn.connect(**connect) if isinstance(connect, dict) else syn.connect(connect)
     return syn
+
+
+def check_group_variables(model, source, target):
+    """The neuron variables the rule reads (``x_pre``, ``y_post``: a rate rule's rates) exist
+    in the groups it connects: else one line naming them (Brian2 would fail at the first run
+    with an unresolved identifier)."""
+    text = "\n".join(part or "" for part in (model.brian2.model, model.brian2.on_pre,
+                                             model.brian2.on_post))
+    missing = []
+    for name, side in sorted(set(re.findall(r"\b([A-Za-z_]\w*?)_(pre|post)\b", text))):
+        group = source if side == "pre" else target
+        if name not in ("lastspike", "i", "j", "N") and name not in group.variables:
+            missing.append(f"'{name}' in the {'source' if side == 'pre' else 'target'} group "
+                           f"'{group.name}'")
+    if missing:
+        raise PlasticityError(f"{model.name}: the rule reads neuron variables that the groups do "
+                              f"not have: {', '.join(missing)}"
+                              + (" (a rate rule connects rate groups: make_neuron or the rate "
+                                 "network of protocols/rate_demos.py)" if model.family == "rate"
+                                 else ""))
 
 
 def _place_undeclared(model, numeric: dict, target) -> dict:

@@ -45,6 +45,7 @@ def _import_brian2():
 
 _import_brian2()
 import brian2  # noqa: E402
+import numpy as np  # noqa: E402
 from brian2 import Quantity, Unit, get_dimensions  # noqa: E402
 from brian2.units.fundamentalunits import DIMENSIONLESS  # noqa: E402
 
@@ -57,7 +58,15 @@ if BRIAN2_TARGET in ("numpy", "cython"):
 
 
 class PlasticityError(Exception):
-    """A user-facing error: its message is one line naming the problem."""
+    """A user-facing error: its message is one line naming the problem.  ``exit_code``: what the
+    command line exits with (2: the input is wrong)."""
+    exit_code = 2
+
+
+class ResourceError(PlasticityError):
+    """The input is fine but the machine is not (a full disk, an unreadable cache): one line,
+    exit 1."""
+    exit_code = 1
 
 
 # ----------------------------------------------------------------------------------------------
@@ -199,9 +208,19 @@ class Param:
             return value
         if isinstance(value, str):
             value = parse_quantity(value, f"parameter '{self.name}'")
-        if isinstance(value, bool):
-            raise PlasticityError(f"{model_name}: parameter '{self.name}' must be a number")
-        dims = get_dimensions(value)
+        if isinstance(value, bool) or value is None:
+            raise PlasticityError(f"{model_name}: parameter '{self.name}' must be a number, got "
+                                  f"{value!r}")
+        try:
+            dims = get_dimensions(value)
+            number = float(np.asarray(value))       # (the SI magnitude)
+        except (TypeError, ValueError):
+            raise PlasticityError(f"{model_name}: parameter '{self.name}' must be a number"
+                                  + ("" if self.unit is None else f" in {self.unit}")
+                                  + f", got {value!r}") from None
+        if not math.isfinite(number):       # (before the units: 'nan' is not "dimensionless")
+            raise PlasticityError(f"{model_name}: parameter '{self.name}' must be finite, got "
+                                  f"{number}")
         if dims is not self.dimensions:
             expected = "dimensionless" if self.unit is None else f"a quantity in {self.unit} " \
                 f"(dimension {self.dimensions})"

@@ -40,10 +40,10 @@ import os
 import re
 import shutil
 import sys
-import tempfile
 from dataclasses import dataclass
 
 from .core import PlasticityError, cache_dir
+from .files import intact, remove_leftovers, stamp, temporary_name
 
 NESTML_VERSION = "9.0.0"
 MODULE = "plasticitymodule"
@@ -258,29 +258,68 @@ def _write_nest_config(folder: str) -> str:
 
 
 def build(module: str = MODULE, texts: dict | None = None, quiet: bool = True) -> str:
-    """Build ``module`` (if not cached) and return the path of its library."""
+    """Build ``module`` (if not cached intact) and return the path of its library.  A cached
+    library is checked before it is used (its SHA-256 against the stamp written when it was
+    built): a damaged one (deleted, truncated, overwritten) is rebuilt, with one line on stderr,
+    instead of crashing NEST when it loads it."""
     import fcntl
     texts = module_texts(module) if texts is None else texts
     target = module_dir(module, texts)
     library = library_path(module, texts)
-    if os.path.exists(library):
+    if _usable(library):
         return library
     check_toolchain()
-    os.makedirs(os.path.dirname(target), exist_ok=True)
+    parent = os.path.dirname(target)
+    os.makedirs(parent, exist_ok=True)
     with open(target + ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if os.path.exists(library):              # built by another process meanwhile
+        if _usable(library):                     # built by another process meanwhile
             return library
-        tmp = tempfile.mkdtemp(prefix=".build-", dir=os.path.dirname(target))
+        if os.path.exists(target):
+            sys.stderr.write(f"plasticity: the cached NESTML module {library} is damaged "
+                             f"({intact(library)}); rebuilding it\n")
+        remove_leftovers(parent, "build")        # what killed builds left
+        tmp = temporary_name(parent, "build", directory=True)
         try:
             _generate(module, texts, tmp, quiet)
-            if not os.path.exists(os.path.join(tmp, "install", f"{module}.so")):
+            built = os.path.join(tmp, "install", f"{module}.so")
+            if not os.path.exists(built):
                 raise PlasticityError("the NESTML build produced no module library")
+            stamp(built)
             shutil.rmtree(os.path.join(tmp, "target"), ignore_errors=True)
+            shutil.rmtree(target, ignore_errors=True)
             os.rename(tmp, target)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     return library
+
+
+def _usable(library: str) -> bool:
+    """The cached ``library`` is as built.  One built before stamps existed is stamped now if
+    it is a whole ELF file (its section headers, at its end, are all there)."""
+    problem = intact(library)
+    if problem == "it has no integrity stamp" and _elf_complete(library):
+        try:
+            stamp(library)
+        except OSError:
+            return False
+        return True
+    return not problem
+
+
+def _elf_complete(path: str) -> bool:
+    import struct
+    try:
+        with open(path, "rb") as f:
+            head = f.read(64)
+        size = os.path.getsize(path)
+    except OSError:
+        return False
+    if len(head) < 64 or head[:4] != b"\x7fELF" or head[4] != 2 or head[5] != 1:
+        return False                             # 64-bit little-endian, as built here
+    shoff, = struct.unpack_from("<Q", head, 0x28)
+    shentsize, shnum = struct.unpack_from("<HH", head, 0x3A)
+    return shnum > 0 and size >= shoff + shentsize * shnum
 
 
 # The generated synapse's check_connection ends the process (``exit(1)``) when the postsynaptic

@@ -12,6 +12,7 @@ from . import run as runners
 from .run import brian2 as brian2_runner
 from .run import spinnaker_emulation as emulation
 from .run import spinnaker_map
+from .run.common import interrupts_end_the_run
 from .base import Option
 from .neo_io import build_block, check_writable, dw_percent, write_nix
 
@@ -43,6 +44,10 @@ def _prepare(protocol_name, model_name, set_name, overrides, backend, threads, s
     model.check_backend(backend)
     if threads < 1:
         raise PlasticityError(f"--threads must be >= 1, got {threads}")
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if threads > (cores or 1):
+        raise PlasticityError(f"--threads {threads}: this process may use {cores} cores; more "
+                              "threads than cores only slow NEST and OpenMP down")
     if threads > 1 and backend not in ("pynn.nest", "brian2"):
         raise PlasticityError("--threads applies to backends pynn.nest (NEST threads) and "
                               "brian2 with --device cpp_standalone (OpenMP) only")
@@ -65,6 +70,7 @@ def _prepare(protocol_name, model_name, set_name, overrides, backend, threads, s
     if "seed" in run_opts:
         schedule.meta["seed"] = run_opts["seed"]
     options = {**options, **run_opts}
+    schedule.meta["user_set"] = sorted(params)      # (recorded as the user's in the NIX file)
     return protocol, model, set_name, values, options, schedule
 
 
@@ -74,12 +80,13 @@ def _finish(protocol, result, options, out):
     for m, extra in zip(measurements, result.extra.get("per_condition", [])):
         m.update(extra)
     summary = summarize(result, protocol.name, options, measurements, out)
-    seed = None
-    if result.model.readout is not None:      # stochastic: the Brian2 seed that was used
-        seed = int(result.schedule.meta.get("seed", runners.DEFAULT_SEED))
-        summary["seed"] = seed
+    # the seed every engine was given (the runners seed Brian2 and NEST with it; a protocol's
+    # ``seed`` option sets it): recorded for deterministic rules too
+    seed = int(result.schedule.meta.get("seed", runners.DEFAULT_SEED))
+    summary["seed"] = seed
     if out and mpi_rank() == 0:      # under MPI every process holds the whole result
-        write_nix(build_block(result, protocol.name, options, measurements, seed=seed), out)
+        write_nix(build_block(result, protocol.name, options, measurements, seed=seed,
+                              user_set=result.schedule.meta.get("user_set", ())), out)
     return summary
 
 
@@ -126,20 +133,22 @@ def run_protocol(protocol_name, model_name, set_name=None, overrides=None, backe
     if out:
         check_writable(out)
     if hardware is not None:
-        result = emulation.run_emulated(model, set_name, values, schedule,
-                                           emulation.HARDWARE[hardware], progress,
-                                           label=hardware)
+        with interrupts_end_the_run():
+            result = emulation.run_emulated(model, set_name, values, schedule,
+                                            emulation.HARDWARE[hardware], progress,
+                                            label=hardware)
         summary = _finish(protocol, result, options, out)
         summary["hardware"] = result.extra["hardware"]
         return result, summary
     omp = threads if backend == "brian2" else 1
     if protocol.uses_simulate(model):
         schedule.meta.setdefault("threads", threads)
-        with brian2_runner.openmp_threads(omp), brian2_runner.brian2_device(
-                device, brian2_runner.project_key(protocol.name, model.name)):
+        with interrupts_end_the_run(), brian2_runner.openmp_threads(omp), \
+                brian2_runner.brian2_device(device,
+                                            brian2_runner.project_key(protocol.name, model.name)):
             result = protocol.simulate(model, set_name, values, schedule, backend, progress)
     else:
-        with brian2_runner.openmp_threads(omp):
+        with interrupts_end_the_run(), brian2_runner.openmp_threads(omp):
             result = runners.run(model, set_name, values, schedule, backend, threads=threads,
                                  progress=progress, device=device)
     _note_device(result, device)
@@ -254,8 +263,9 @@ def run_protocol_sets(protocol_name, model_name, set_names, backend="brian2", ou
     for out in outs:
         if out:
             check_writable(out)
-    results = runners.run_sets(model, [(p[2], p[3]) for p in prepared], schedule, backend,
-                              progress=progress, device=device)
+    with interrupts_end_the_run():
+        results = runners.run_sets(model, [(p[2], p[3]) for p in prepared], schedule, backend,
+                                   progress=progress, device=device)
     for r in results:
         _note_device(r, device)
     return [_finish(protocol, r, options, out) for r, out in zip(results, outs)]

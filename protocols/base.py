@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Callable
@@ -22,9 +23,13 @@ class Option:
     def coerce(self, text, protocol):
         try:
             value = self.kind(float(text)) if self.kind is int else self.kind(text)
-        except (TypeError, ValueError):
-            raise PlasticityError(f"{protocol}: option '{self.name}' must be a "
-                                  f"{self.kind.__name__}, got '{text}'") from None
+        except (TypeError, ValueError, OverflowError):
+            raise PlasticityError(f"{protocol}: option '{self.name}' must be a finite "
+                                  f"{'integer' if self.kind is int else self.kind.__name__}, "
+                                  f"got '{text}'") from None
+        if isinstance(value, float) and not math.isfinite(value):
+            raise PlasticityError(f"{protocol}: option '{self.name}' must be a finite number, "
+                                  f"got '{text}'")
         if self.kind is int and float(text) != int(float(text)):
             raise PlasticityError(f"{protocol}: option '{self.name}' must be an integer, got "
                                   f"'{text}'")

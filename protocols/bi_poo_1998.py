@@ -16,7 +16,7 @@ import numpy as np
 from plasticity.models.core import PlasticityError
 
 from .base import Comparison, Option, Overview, Protocol, Report, key_number, load_datasets
-from .schedule import Condition, Schedule, DT_MS
+from .schedule import Condition, Schedule, DT_MS, check_size
 
 FIRST_PRE_MS = 200.0
 DATASETS = ("bipoo1998_stdp_window_digitized_A", "bipoo1998_stdp_window_digitized_B")
@@ -52,6 +52,8 @@ def build(model, values, options, schedule_file=None):
                               f"grid, got {options['step_ms']}")
     conds = []
     grid = window_dts(step=float(options["step_ms"]))
+    check_size("bi_poo_1998", FIRST_PRE_MS + pairs * 1000.0 / freq,
+               2.0 * pairs * (len(grid) + (len(data_dts()) if int(options["data"]) else 0)))
     for dt in grid:
         pre, post = pairing(dt, pairs, freq)
         conds.append(Condition(f"dt={dt:+g}", pre, post, variables={"dt_ms": float(dt),

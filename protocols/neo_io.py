@@ -6,7 +6,9 @@ Layout of the ``neo.Block`` (``layout`` annotation ``plasticity-nix/2``):
 * block annotations: ``model``, ``parameter_set``, ``protocol``, ``backend``, ``simulator_versions``
   (JSON), ``package_version``, ``seed``, ``dt_ms``, ``duration_ms``, ``threads``, one
   ``param:<name>`` string per parameter (value with unit, e.g. ``'20.0 ms'``), ``parameters_json``
-  (name -> value with unit) and ``parameter_sources_json`` (name -> source), ``options_json``,
+  (name -> value with unit) and ``parameter_sources_json`` (name -> source; a value the user
+  set says so, with the set's value and its source), ``user_values_json`` (the values the user
+  set, name -> value), ``options_json``,
   ``signal_semantics``, ``signal_sampling_ms`` and ``signal_sampling`` (how the state was
   sampled), ``condition_labels_json`` and ``conditions_json``: one entry per condition, in
   order, with ``label``, ``w_initial``, ``w_final``, ``dw_percent``, ``weight_unit``, the protocol
@@ -30,14 +32,14 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import warnings
 
 import numpy as np
 
-from plasticity.models.core import PlasticityError, format_value, unit_string
+from plasticity.models.core import PlasticityError, ResourceError, format_value, unit_string
 
 from plasticity.models import __version__ as PACKAGE_VERSION
+from plasticity.models.files import remove_leftovers, temporary_name
 
 
 def _signal_units(model, name):
@@ -46,7 +48,9 @@ def _signal_units(model, name):
     return "dimensionless"
 
 
-def build_block(result, protocol_name: str, options: dict, measurements: list, seed=None):
+def build_block(result, protocol_name: str, options: dict, measurements: list, seed=None,
+                user_set=()):
+    """``user_set``: the names of the parameters the user set (``--set``, overrides)."""
     import neo
     import quantities as pq
 
@@ -55,13 +59,15 @@ def build_block(result, protocol_name: str, options: dict, measurements: list, s
     block = neo.Block(name=f"{protocol_name}/{model.name}/{result.set_name}/{result.backend}"
                       + (f"/{hw['hardware']}" if hw else ""))
     params = {k: format_value(v) for k, v in result.values.items()}
+    sources, user_values = parameter_sources(model, result.set_name, params, user_set)
     ann = {
         "model": model.name, "parameter_set": result.set_name, "protocol": protocol_name,
         "backend": result.backend, "simulator_versions": json.dumps(result.simulator_versions),
         "package_version": PACKAGE_VERSION, "seed": -1 if seed is None else int(seed),
         "dt_ms": float(sched.dt_ms), "duration_ms": float(sched.duration_ms),
         "threads": int(result.threads), "parameters_json": json.dumps(params),
-        "parameter_sources_json": json.dumps(model.provenance(result.set_name)),
+        "parameter_sources_json": json.dumps(sources),
+        "user_values_json": json.dumps(user_values),
         "options_json": json.dumps(options), "signal_semantics": result.signal_semantics,
         "weight_unit": unit_string(model.weight_unit), "wall_time_s": float(result.wall_time_s),
         "coincidence_rule": model.coincidence_rule,
@@ -116,6 +122,20 @@ def build_block(result, protocol_name: str, options: dict, measurements: list, s
     return block
 
 
+def parameter_sources(model, set_name: str, params: dict, user_set=()):
+    """Each parameter's source, and the values the user set (name -> value as run): the source
+    of a value the user set says so, with the parameter set's value and its source."""
+    published = {k: format_value(v) for k, v in model.resolve(set_name).items()}
+    sources, user = dict(model.provenance(set_name)), {}
+    for name in user_set:
+        if name not in params:
+            continue
+        user[name] = params[name]
+        sources[name] = (f"set by the user ({params[name]}); parameter set '{set_name}' has "
+                         f"{published.get(name, '?')}: {sources.get(name, 'no source')}")
+    return sources, user
+
+
 LAYOUT = "plasticity-nix/2"
 
 
@@ -156,57 +176,88 @@ def check_writable(path: str, suffix: str = ".nix"):
         raise PlasticityError(f"cannot write '{path}': folder '{folder}' does not exist")
     if not os.access(folder, os.W_OK):
         raise PlasticityError(f"cannot write '{path}': folder '{folder}' is not writable")
-    if os.path.isdir(path):
-        raise PlasticityError(f"cannot write '{path}': it is a folder")
+    for name in (path, summary_path(path)) if suffix == ".nix" else (path,):
+        if os.path.isdir(name):
+            raise PlasticityError(f"cannot write '{name}': it is a folder")
+        if os.path.exists(name) and not os.access(name, os.W_OK):
+            raise PlasticityError(f"cannot write '{name}': it is read-only")
 
 
-def _nix_file_options():
-    """nixio creates files through these two functions; the HDF5 1.10 file format (compact
-    groups instead of a B-tree and a heap for each) halves the size of a file of many small
-    objects.  Returns the originals, to put back."""
+def _nix_image(block, name: str) -> bytes:
+    """The NIX file of ``block`` as bytes, built in memory (HDF5's core driver, no backing
+    store): a full disk or an interrupt can then only meet the plain write that follows, never
+    HDF5 half-way through a file (which ends the process: h5py's deallocators fail on every
+    object and the interpreter segfaults).  The HDF5 1.10 file format (compact groups instead of
+    a B-tree and a heap for each) halves the size of a file of many small objects."""
     import h5py
+    import neo
     import nixio.file as nf
     orig = nf.make_fapl
 
     def fapl():
         p = orig()
         p.set_libver_bounds(h5py.h5f.LIBVER_V110, h5py.h5f.LIBVER_LATEST)
+        p.set_fapl_core(1 << 20, False)
         return p
-    nf.make_fapl = fapl
-    return orig
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        nf.make_fapl = fapl
+        try:
+            io = neo.NixIO(name, mode="ow")
+        finally:
+            nf.make_fapl = orig
+        try:
+            io.write_block(block)
+            h5 = io.nix_file._h5file
+            h5.flush()
+            return h5.id.get_file_image()
+        finally:
+            io.close()
+
+
+def _write_bytes(path: str, data: bytes, shown: str):
+    """Write ``data`` to the new file ``path`` (which must not exist); on any failure remove it
+    and raise one line naming ``shown`` (a full disk: :class:`ResourceError`)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except OSError as err:
+        raise ResourceError(f"cannot write '{shown}': {err.strerror.lower()}") from None
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fsync(fd)
+    except BaseException as err:
+        os.close(fd)
+        os.unlink(path)
+        if isinstance(err, OSError):
+            raise ResourceError(f"cannot write '{shown}': {err.strerror.lower()}") from None
+        raise
+    os.close(fd)
 
 
 def write_nix(block, path: str):
-    """Write atomically: a temporary file in the same folder, renamed when complete; then the
-    summary beside it (also renamed into place when complete)."""
-    import neo
-    import nixio.file as nf
+    """Write atomically: the file is built in memory, written to a temporary name in the same
+    folder and renamed when complete; then the summary beside it (also renamed into place when
+    complete).  A failure leaves neither file, nor any temporary one."""
     check_writable(path)
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".nix", dir=folder)
-    os.close(fd)
-    os.unlink(tmp)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            orig = _nix_file_options()
-            try:
-                io = neo.NixIO(tmp, mode="ow")
-            finally:
-                nf.make_fapl = orig
-            io.write_block(block)
-            io.close()
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    remove_leftovers(folder, "tmp")
+    tmp = temporary_name(folder, "tmp", ".nix")
+    _write_bytes(tmp, _nix_image(block, tmp), path)
     summary = block_summary(block)
-    summary["nix_sha1"] = _sha1(path)
+    summary["nix_sha1"] = _sha1(tmp)
     spath = summary_path(path)
-    with open(spath + ".part", "w") as f:
-        json.dump(summary, f)
-    os.replace(spath + ".part", spath)
+    stmp = temporary_name(folder, "tmp", ".json")
+    try:
+        _write_bytes(stmp, json.dumps(summary).encode(), spath)
+        os.replace(tmp, path)
+        os.replace(stmp, spath)
+    except BaseException:
+        for name in (tmp, stmp):
+            if os.path.exists(name):
+                os.unlink(name)
+        raise
 
 
 def _sha1(path: str) -> str:

@@ -19,6 +19,28 @@ DT_MS = 0.1
 # 602 010 steps in 7.1-7.3 s, 2 cores), to tell the user what the refused run would cost
 MAX_STEPS = 1e9
 STEPS_PER_S = 83_000
+# the most spike times a schedule may hold (all conditions, pre and post together; 8 bytes
+# each): a protocol checks it with the run's length before it allocates a single train
+MAX_SPIKES = 5e7
+
+
+def check_size(protocol: str, duration_ms: float, spikes: float = 0.0, dt_ms: float = DT_MS):
+    """Refuse a schedule that is too long or holds too many spikes, from its length and spike
+    count alone (a protocol calls it before building the trains)."""
+    if not (math.isfinite(duration_ms) and duration_ms > 0):
+        raise PlasticityError(f"{protocol}: duration_ms must be a positive number, got "
+                              f"{duration_ms!r}")
+    steps = duration_ms / dt_ms
+    if steps > MAX_STEPS:
+        raise PlasticityError(
+            f"{protocol}: duration_ms = {duration_ms:g} is {steps:.3g} steps of "
+            f"{dt_ms:g} ms, beyond the {MAX_STEPS:.0e} steps a run may take (at the "
+            f"{STEPS_PER_S:,} steps/s measured for Bi & Poo's 116 synapses on 2 cores it "
+            f"would take about {_duration_text(steps / STEPS_PER_S)})")
+    if spikes > MAX_SPIKES:
+        raise PlasticityError(f"{protocol}: the schedule would hold {spikes:.3g} spike times, "
+                              f"beyond the {MAX_SPIKES:.0e} a run may hold: fewer repetitions "
+                              "or conditions")
 
 
 def _duration_text(seconds: float) -> str:
@@ -54,13 +76,8 @@ class Schedule:
                 and self.duration_ms > 0):
             raise PlasticityError(f"{self.protocol}: duration_ms must be a positive number, got "
                                   f"{self.duration_ms!r}")
-        steps = self.duration_ms / self.dt_ms
-        if steps > MAX_STEPS:
-            raise PlasticityError(
-                f"{self.protocol}: duration_ms = {self.duration_ms:g} is {steps:.3g} steps of "
-                f"{self.dt_ms:g} ms, beyond the {MAX_STEPS:.0e} steps a run may take (at the "
-                f"{STEPS_PER_S:,} steps/s measured for Bi & Poo's 116 synapses on 2 cores it "
-                f"would take about {_duration_text(steps / STEPS_PER_S)})")
+        check_size(self.protocol, self.duration_ms,
+                   sum(len(c.pre) + len(c.post) for c in self.conditions), self.dt_ms)
         self.reward = self._check_times(np.asarray(self.reward, dtype=float), "schedule",
                                         "reward")
         seen = set()

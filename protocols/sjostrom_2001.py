@@ -25,7 +25,7 @@ import numpy as np
 
 from .run import clopath as clopath_runner
 from .base import Comparison, Option, Protocol, Report, family_overviews, load_datasets
-from .schedule import Condition, Schedule, DT_MS
+from .schedule import Condition, Schedule, DT_MS, check_size
 
 FIRST_MS = 100.0
 DATASETS = ("sjostrom2001_frequency_dependence",
@@ -68,6 +68,8 @@ def build(model, values, options, schedule_file=None):
     for f in CURVE_FREQS:
         for dt in (10.0, -10.0):
             wanted.append((f, dt, "curve"))
+    check_size("sjostrom_2001", FIRST_MS + pairs * 1000.0 / min(f for f, _, _ in wanted),
+               2.0 * pairs * len(wanted))
     conds, seen, end = [], set(), 0.0
     for f, dt, kind in wanted:
         lab = label(f, dt)

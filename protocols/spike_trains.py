@@ -23,7 +23,7 @@ from plasticity.models.core import PlasticityError
 from . import run as runners
 from .base import Option, Protocol
 from .schedule import Schedule, load_schedule_json
-from .stochastic_release import predicted_probability, release_statistics
+from .stochastic_release import check_size, predicted_probability, release_statistics
 from .tsodyks_markram_1998 import measure as stp_measure
 
 DEFAULT_TRIALS = 1000
@@ -52,7 +52,7 @@ def simulate(model, set_name, values, schedule, backend, progress=False):
     recorded signal."""
     trials = int(schedule.meta["trials"])
     if backend == "brian2":
-        _check_size(schedule, trials, model)
+        check_size(schedule, trials, model, "spike_trains")
     conds = [type(c)(f"{c.label}#{r}", c.pre, c.post, c.w_init, c.variables)
              for c in schedule.conditions for r in range(trials)]
     big = Schedule(schedule.protocol, schedule.duration_ms, conds, schedule.dt_ms,
@@ -78,23 +78,6 @@ def simulate(model, set_name, values, schedule, backend, progress=False):
         extra={"per_condition": per})
 
 
-def _check_size(schedule, trials, model):
-    """Refuse, before anything is built, a run whose state at the spike and sample steps would
-    not fit (conditions x trials synapses; the brian2 runner reads every synapse there)."""
-    from .run import brian2 as b2_runner
-    from .run.common import OFFSET_MS, record_dt_for
-    off = int(round(OFFSET_MS / schedule.dt_ms))
-    steps = len(b2_runner.needed_steps(schedule, off, record_dt_for(schedule)))
-    synapses = len(schedule.conditions) * trials
-    size = 8.0 * synapses * steps * len(model.recorded)
-    if size > b2_runner.STEPPED_BYTES:
-        raise PlasticityError(
-            f"spike_trains: {len(schedule.conditions)} conditions x {trials} trials = "
-            f"{synapses} synapses read at {steps} spike and sample steps need "
-            f"{size / 1e9:.3g} GB (limit {b2_runner.STEPPED_BYTES / 1e9:g} GB): fewer "
-            "conditions or trials (--set trials=N)")
-
-
 def _statistics(model, values, train_ms, counts) -> dict:
     """The release statistics of one condition (:func:`stochastic_release.release_statistics`)
     with the z-score of each spike's mean against the prediction for a rested synapse."""
@@ -116,7 +99,7 @@ PROTOCOL = Protocol(
     name="spike_trains",
     title="Spike schedule from a JSON file",
     doc=__doc__,
-    families=("stdp", "stp", "reward", "inhibitory", "stochastic", "homeostatic"),
+    families=("stdp", "stp", "reward", "inhibitory", "stochastic", "homeostatic", "user"),
     options=[Option("trials", None, f"stochastic models: independent synapses per condition "
                                      f"(default {DEFAULT_TRIALS})", int, 1),
              Option("seed", None, "stochastic models: random seed of the backend", int, 1)],

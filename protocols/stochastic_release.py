@@ -28,19 +28,46 @@ from plasticity.models.pynn_types import (IMPOSED, PLASTIC, nest_parrot_cell_cla
 from .base import Option, Protocol, Report, key_number
 from .run.common import OFFSET_MS, RunResult, pynn_setup, synapse_order
 from .run.pynn_nest import nest_spike_sources, nest_weight_scales
-from .schedule import Condition, Schedule, DT_MS
+from .schedule import Condition, Schedule, DT_MS, check_size as schedule_size
 
 FIRST_MS = 100.0
 
 
 def build(model, values, options, schedule_file=None):
     n, freq = int(options["n_spikes"]), float(options["freq_hz"])
+    schedule_size("stochastic_release", FIRST_MS + n * 1000.0 / freq, n)
     train = np.round((FIRST_MS + np.arange(n) * 1000.0 / freq) / DT_MS) * DT_MS
-    return Schedule("stochastic_release", float(train[-1] + 100.0),
-                    [Condition("train", train, np.zeros(0),
-                               variables={"freq_hz": freq, "n_spikes": n})],
-                    meta={"trials": int(options["trials"]), "seed": int(options["seed"])}
-                    ).validate()
+    schedule = Schedule("stochastic_release", float(train[-1] + 100.0),
+                        [Condition("train", train, np.zeros(0),
+                                   variables={"freq_hz": freq, "n_spikes": n})],
+                        meta={"trials": int(options["trials"]), "seed": int(options["seed"])}
+                        ).validate()
+    check_size(schedule, int(options["trials"]), model)
+    return schedule
+
+
+def check_size(schedule, trials, model, protocol="stochastic_release"):
+    """Refuse, before anything is built, a run whose state at the spike and sample steps would
+    not fit (conditions x trials synapses; the brian2 runner reads every synapse there; this
+    protocol's own brian2 run records ``released`` at every step)."""
+    from .run import brian2 as b2_runner
+    from .run.common import OFFSET_MS, record_dt_for
+    off = int(round(OFFSET_MS / schedule.dt_ms))
+    if protocol == "stochastic_release":
+        steps = int(round((schedule.duration_ms + OFFSET_MS) / schedule.dt_ms)) + 1
+        where, recorded = "steps", 1
+    else:
+        steps = len(b2_runner.needed_steps(schedule, off, record_dt_for(schedule)))
+        where, recorded = "spike and sample steps", len(model.recorded)
+    synapses = len(schedule.conditions) * trials
+    size = 8.0 * synapses * steps * recorded
+    if size > b2_runner.STEPPED_BYTES:
+        raise PlasticityError(
+            f"{protocol}: {len(schedule.conditions)} condition"
+            f"{'' if len(schedule.conditions) == 1 else 's'} x {trials} trials = "
+            f"{synapses} synapses read at {steps} {where} need "
+            f"{size / 1e9:.3g} GB (limit {b2_runner.STEPPED_BYTES / 1e9:g} GB): fewer "
+            "conditions or trials (--set trials=N)")
 
 
 def predicted_probability(model, values, train_ms):

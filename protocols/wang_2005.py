@@ -21,8 +21,10 @@ Conditions: the ten pair/triplet data points, the three quadruplet data points (
 """
 import numpy as np
 
+from plasticity.models.core import PlasticityError
+
 from .base import Comparison, Option, Protocol, Report, family_overviews
-from .schedule import Condition, Schedule, DT_MS
+from .schedule import Condition, Schedule, DT_MS, check_size
 
 FIRST_MS = 100.0
 DATASETS = ("wang2005_hippocampal_triplet_quadruplet_pfister_dataset",)
@@ -81,6 +83,7 @@ def build(model, values, options, schedule_file=None):
     specs += [(k, a, b, "data") for k, a, b in TRIPLETS]
     specs += [("quadruplet", t, None, "data") for t in QUAD_DATA_T]
     specs += [("quadruplet", t, None, "curve") for t in QUAD_CURVE_T]
+    check_size("wang_2005", FIRST_MS + period * n, 4.0 * n * len(specs))   # (<= 4 spikes a motif)
     conds, seen, end = [], set(), 0.0
     for kind, a, b, tag in specs:
         pre, post, var = motif(kind, a, b)
@@ -89,7 +92,9 @@ def build(model, values, options, schedule_file=None):
             continue
         seen.add(lab)
         if max(pre.max(), post.max()) >= period:
-            raise ValueError(f"motif longer than the repetition period: {lab}")
+            raise PlasticityError(f"wang_2005: motif {lab} ({max(pre.max(), post.max()):g} ms) "
+                                  f"does not fit in the repetition period ({period:g} ms): a "
+                                  "lower freq_hz")
         starts = FIRST_MS + period * np.arange(n)
         pre_t = np.round((starts[:, None] + pre[None, :]).ravel() / DT_MS) * DT_MS
         post_t = np.round((starts[:, None] + post[None, :]).ravel() / DT_MS) * DT_MS

@@ -107,7 +107,7 @@ BASE = ["run", "bi_poo_1998", "--model", "stdp_pair", "--backend", "brian2"]
     (BASE + ["--set", "w_init=0.5"], "outside the bounds"),
     (BASE + ["--set", "mu_plus=2"], "'mu_plus' must be <= 1"),
     (BASE + ["--set", "foo=1"], "--set foo: not a parameter"),
-    (BASE + ["--set", "pairs=abc"], "option 'pairs' must be a int"),
+    (BASE + ["--set", "pairs=abc"], "option 'pairs' must be a finite integer"),
     (["run", "bi_poo_1998", "--model", "tsodyks_markram"], "does not apply to model"),
     (["run", "spike_trains", "--model", "stdp_pair"], "spike_trains needs --schedule"),
     (["run", "wang_2005", "--model", "stdp_triplet", "--params", "visual_nearest_full",

@@ -8,6 +8,7 @@ this holds (see its docstring).
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -111,6 +112,25 @@ def hold(sample_times_ms, event_times, event_values, initial):
     idx = np.searchsorted(np.asarray(event_times, dtype=float), sample_times_ms + 1e-9,
                           side="right")
     return values[idx]
+
+
+@contextmanager
+def interrupts_end_the_run():
+    """Ctrl-C (SIGINT) raises ``KeyboardInterrupt`` inside the block, on every engine.  Brian2
+    turns the first SIGINT of a ``run`` into "stop this run early" and returns normally: a
+    protocol would then measure a truncated simulation as if it were complete.  Brian2's
+    preference is restored on the way out (a user's own runs keep Brian2's behaviour), and a
+    stop that reached Brian2 anyway (its handler was installed again) is raised here."""
+    from brian2 import Network, prefs
+    before = prefs.core.stop_on_keyboard_interrupt
+    prefs.core.stop_on_keyboard_interrupt = False
+    try:
+        yield
+        if Network._globally_stopped:
+            raise KeyboardInterrupt
+    finally:
+        prefs.core.stop_on_keyboard_interrupt = before
+        Network._globally_stopped = False
 
 
 def progress_run(run_fn, total_ms, progress, dt_ms, label="simulating"):

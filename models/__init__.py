@@ -30,9 +30,8 @@ def get_model(name: str) -> Model:
 
 def unknown_name_message(kind: str, name, known) -> str:
     """"unknown model 'stdp_pari': not in this collection; closest: stdp_pair (known: ...)"."""
-    import difflib
-    close = difflib.get_close_matches(str(name), list(known), n=3, cutoff=0.6)
-    near = f"; closest: {', '.join(close)}" if close else ""
+    from .core import closest
+    near = closest(name, known)
     return f"unknown {kind} '{name}': not in this collection{near} (known: {', '.join(known)})"
 
 

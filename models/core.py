@@ -63,6 +63,13 @@ class PlasticityError(Exception):
     exit_code = 2
 
 
+def closest(name, known) -> str:
+    """"; closest: a, b" naming the known names nearest to a mistyped ``name``, or ''."""
+    import difflib
+    close = difflib.get_close_matches(str(name), [str(k) for k in known], n=3, cutoff=0.6)
+    return f"; closest: {', '.join(close)}" if close else ""
+
+
 class ResourceError(PlasticityError):
     """The input is fine but the machine is not (a full disk, an unreadable cache): one line,
     exit 1."""
@@ -577,7 +584,8 @@ class Model:
         """
         set_name = set_name or self.default_set
         if set_name not in self.parameter_sets:
-            raise PlasticityError(f"{self.name}: unknown parameter set '{set_name}' (known: "
+            raise PlasticityError(f"{self.name}: unknown parameter set '{set_name}'"
+                                  f"{closest(set_name, self.parameter_sets)} (known: "
                                   f"{', '.join(self.parameter_sets)})")
         pset = self.parameter_sets[set_name]
         values = {}

@@ -1,6 +1,6 @@
 """Protocols: spike schedules of classic plasticity experiments, the engine that runs them on
 every backend in one simulation, and their Neo output."""
-from plasticity.models.core import PlasticityError
+from plasticity.models.core import PlasticityError, closest
 
 from . import (assemblies, conv_stdp, digits_wta, bi_poo_1998, clopath_2010_connectivity, clopath_2010_fig2b, dudek_bear_1992, homeostatic_scaling, izhikevich_2007,
                izhikevich_2007_network, nengo_crosscheck, reservoir_prediction, reward_learning, sjostrom_2001, song_2000, spike_trains, stochastic_release,
@@ -21,5 +21,6 @@ PROTOCOLS: dict[str, Protocol] = {p.name: p for p in (
 
 def get_protocol(name: str) -> Protocol:
     if name not in PROTOCOLS:
-        raise PlasticityError(f"unknown protocol '{name}' (known: {', '.join(PROTOCOLS)})")
+        raise PlasticityError(f"unknown protocol '{name}'{closest(name, PROTOCOLS)} (known: "
+                              f"{', '.join(PROTOCOLS)})")
     return PROTOCOLS[name]

@@ -5,7 +5,7 @@ import json
 import os
 
 from plasticity.models import get_model, spinnaker
-from plasticity.models.core import PlasticityError, format_value
+from plasticity.models.core import PlasticityError, closest, format_value
 
 from . import get_protocol
 from . import run as runners
@@ -15,6 +15,7 @@ from .run import spinnaker_map
 from .run.common import interrupts_end_the_run
 from .base import Option
 from .neo_io import build_block, check_writable, dw_percent, write_nix
+from .schedule import long_run_note
 
 SPINNAKER_BACKEND = spinnaker.MAPPING_BACKEND
 
@@ -30,7 +31,8 @@ def split_overrides(model, protocol, pairs: dict):
             options[k] = v
         else:
             raise PlasticityError(
-                f"--set {k}: not a parameter of model '{model.name}' "
+                f"--set {k}: not a parameter of model '{model.name}'"
+                f"{closest(k, [*model.param_names, *option_names])} "
                 f"({', '.join(model.param_names)}) nor an option of protocol '{protocol.name}'"
                 + (f" ({', '.join(sorted(option_names))})" if option_names else "")
                 + ("; run options: synapses, seed" if model.readout is not None else ""))
@@ -141,6 +143,10 @@ def run_protocol(protocol_name, model_name, set_name=None, overrides=None, backe
         summary["hardware"] = result.extra["hardware"]
         return result, summary
     omp = threads if backend == "brian2" else 1
+    note = "" if protocol.uses_simulate(model) else long_run_note(schedule)
+    if note:
+        import sys
+        sys.stderr.write(f"plasticity: note: {note}\n")
     if protocol.uses_simulate(model):
         schedule.meta.setdefault("threads", threads)
         with interrupts_end_the_run(), brian2_runner.openmp_threads(omp), \

@@ -24,6 +24,17 @@ STEPS_PER_S = 83_000
 MAX_SPIKES = 5e7
 
 
+def long_run_note(schedule) -> str:
+    """A one-line note when a schedule will take long (over 10 minutes at the measured rate), to
+    print before it starts; '' otherwise."""
+    seconds = schedule.duration_ms / schedule.dt_ms / STEPS_PER_S
+    if seconds < 600:
+        return ""
+    return (f"{schedule.protocol}: {schedule.duration_ms / 1000:g} s of simulated time, about "
+            f"{_duration_text(seconds)} at the {STEPS_PER_S:,} steps/s measured for Bi & Poo's "
+            "116 synapses on 2 cores (Ctrl-C ends it)")
+
+
 def check_size(protocol: str, duration_ms: float, spikes: float = 0.0, dt_ms: float = DT_MS):
     """Refuse a schedule that is too long or holds too many spikes, from its length and spike
     count alone (a protocol calls it before building the trains)."""

@@ -213,6 +213,9 @@ def test_a_killed_build_leaves_nothing_that_stays(cache_copy):
     (("bi_poo_1998", "--model", "stdp_pair", "--backend", "pynn.nest", "--threads", "1000"),
      "--threads 1000: this process may use"),
     (("bi_poo_1998", "--model", "stdp_pari"), "closest: stdp_pair"),
+    (("bi_poo", "--model", "stdp_pair"), "closest: bi_poo_1998"),
+    (("bi_poo_1998", "--model", "stdp_pair", "--params", "aditive"), "closest: additive"),
+    (("bi_poo_1998", "--model", "stdp_pair", "--set", "tau_pluss=3ms"), "closest: tau_plus"),
 ])
 def test_bad_sizes_and_values_are_refused_at_once(args, match, capsys):
     import resource
@@ -382,3 +385,14 @@ def test_api_misuse_is_one_line():
             synapse_type("stdp_pair", sim, tau_plus=bad)
         assert "\n" not in str(err.value)
     assert issubclass(ResourceError, PlasticityError) and ResourceError.exit_code == 1
+
+
+def test_a_long_run_is_announced_with_its_estimate():
+    """Below the step limit but hours long (freq_hz=0.001): one note with the estimate before
+    it starts; a run of minutes gets none."""
+    from plasticity.protocols.schedule import STEPS_PER_S, Condition, Schedule, long_run_note
+    long = Schedule("bi_poo_1998", 60_000_200.0, [Condition("a", [1.0], [2.0])])
+    note = long_run_note(long)
+    hours = 60_000_200.0 / 0.1 / STEPS_PER_S / 3600
+    assert f"about {hours:.3g} hours" in note and "\n" not in note
+    assert long_run_note(Schedule("bi_poo_1998", 60_000.0, [Condition("a", [1.0], [2.0])])) == ""

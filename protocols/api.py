@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 
 from plasticity.models import get_model, spinnaker
 from plasticity.models.core import PlasticityError, closest, format_value
@@ -94,7 +95,6 @@ def _finish(protocol, result, options, out):
 
 def mpi_rank() -> int:
     """This process's MPI rank where NEST runs under MPI (``mpirun``), else 0."""
-    import sys
     nest = sys.modules.get("nest")
     if nest is None:
         return 0
@@ -145,7 +145,6 @@ def run_protocol(protocol_name, model_name, set_name=None, overrides=None, backe
     omp = threads if backend == "brian2" else 1
     note = "" if protocol.uses_simulate(model) else long_run_note(schedule)
     if note:
-        import sys
         sys.stderr.write(f"plasticity: note: {note}\n")
     if protocol.uses_simulate(model):
         schedule.meta.setdefault("threads", threads)

@@ -44,28 +44,17 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import replace
 
-from brian2 import Quantity, get_dimensions, ms
+from brian2 import ms
 
-from .core import (Brian2Equations, Model, NestMapping, Param, ParameterSet, PlasticityError,
-                   Value, parse_quantity, translations)
+from .core import (Brian2Equations, Model, NestMapping, ParameterSet, PlasticityError,
+                   translations)
 from .nestml import NestmlParam, NestmlRule
-from .user_rule_checks import NUMBER, TIME, WEIGHT, check_units, reserved_reason
+from .user_rule_checks import (NUMBER, TIME, WEIGHT, check_units, declared_params,
+                               declared_traces, reserved_reason)
 
 _FUNCTIONS = {"exp", "clip"}
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-_RESERVED = {"w", "t", "dt", "d", "i", "j", "lastupdate", "w_init", "x_tr", "weight", "delay",
-             "exp", "clip", "min", "max", "int", "resolution", "w_n", "w_unit"}
-
-
-def _check_name(name, what):
-    if not isinstance(name, str) or not _NAME.match(name) or name in _RESERVED:
-        raise PlasticityError(f"define_rule: {what} name {name!r} is not allowed (a letter, then "
-                              f"letters, digits, _; not one of {', '.join(sorted(_RESERVED))})")
-    why = reserved_reason(name)
-    if why:
-        raise PlasticityError(f"define_rule: {what} name '{name}' is {why}")
 
 
 def rule_param(value: str, doc: str, source: str, weight: bool = False) -> dict:
@@ -160,54 +149,8 @@ def define_rule(name, title, *, params, traces, on_pre, on_post, w_init, doc="",
     if not _NAME.match(name or "") or name in MODELS:
         raise PlasticityError(f"define_rule: '{name}' is not a new model name (a letter, then "
                               "letters, digits, _)")
-    values, plist, weight_params = {}, [], []
-    for pname, spec in params.items():
-        _check_name(pname, "parameter")
-        if not isinstance(spec, dict) or set(spec) != {"value", "doc", "source", "weight"}:
-            raise PlasticityError(f"define_rule: parameter '{pname}' must be rule_param(...)")
-        if not isinstance(spec["value"], str):
-            raise PlasticityError(f"define_rule: parameter '{pname}': the value must be a string "
-                                  f"such as '20 ms' or '0.01', got {spec['value']!r}")
-        q = parse_quantity(spec["value"], f"parameter '{pname}'")
-        unit = None
-        if isinstance(q, Quantity) and get_dimensions(q) != get_dimensions(1):
-            if get_dimensions(q) != get_dimensions(ms):
-                raise PlasticityError(f"define_rule: parameter '{pname}' has a unit other than "
-                                      "a time; give it as a number (and weight=True if it is "
-                                      "in weight units)")
-            if spec["weight"]:
-                raise PlasticityError(f"define_rule: parameter '{pname}' is a time "
-                                      f"({spec['value']}) and weight=True: a weight amount is a "
-                                      "plain number in the weight's unit")
-            unit = ms
-        plist.append(Param(pname, unit, spec["doc"], weight=spec["weight"]))
-        values[pname] = Value(q, spec["source"])
-        if spec["weight"]:
-            weight_params.append(pname)
-    if not isinstance(w_init, dict):
-        raise PlasticityError("define_rule: w_init must be rule_param(...)")
-    plist.append(Param("w_init", None, w_init["doc"], weight=True))
-    values["w_init"] = Value(parse_quantity(w_init["value"], "w_init"), w_init["source"])
-    trace_specs = {}
-    for tname, spec in traces.items():
-        _check_name(tname, "trace")
-        if tname in params:
-            raise PlasticityError(f"define_rule: trace name '{tname}' is also a parameter")
-        if not isinstance(spec, (tuple, list)) or len(spec) not in (2, 3):
-            raise PlasticityError(f"define_rule: trace '{tname}' must be (time-constant "
-                                  f"parameter, 'pre' or 'post'[, 'add' or 'set']), got {spec!r}")
-        tau, side, *kind = spec
-        kind = kind[0] if kind else "add"
-        if tau not in params or side not in ("pre", "post") or kind not in ("add", "set"):
-            raise PlasticityError(f"define_rule: trace '{tname}' must be (time-constant "
-                                  "parameter, 'pre' or 'post'[, 'add' or 'set'])")
-        if next(q for q in plist if q.name == tau).unit is None:
-            raise PlasticityError(f"define_rule: trace '{tname}': '{tau}' is not a time")
-        trace_specs[tname] = (tau, side, kind)
-    # a trace's time constant is > 0 (0 ms gives NaN weights, a negative one makes the trace
-    # grow), also when a user sets it later (Param bounds are checked on every value)
-    taus = {tau for tau, _, _ in trace_specs.values()}
-    plist = [replace(p, low=0.0, low_open=True) if p.name in taus else p for p in plist]
+    plist, values, weight_params = declared_params(params, w_init)
+    trace_specs, plist = declared_traces(traces, params, plist)
     known = set(params) | set(trace_specs) | {"w"}
     pre = _check_statements(on_pre, known, "pre")
     post = _check_statements(on_post, known, "post")

@@ -53,7 +53,7 @@ def test_a_refused_model_or_size_reads_plainly():
 
 def test_the_network_on_pynn_nest_with_two_threads():
     c = run_protocol(asm.NAME, "stdp_triplet", "visual_all_to_all_minimal",
-                     {"assemblies": "2", "phase_s": "5", "repeats": "3"}, "pynn.nest",
+                     {"assemblies": "2", "phase_s": "3", "repeats": "3"}, "pynn.nest",
                      threads=2)[1]["conditions"][0]
     assert 0.5 < c["rate_e_recall_hz"] < 10.0
     assert 0.7 < c["cv_isi_recall"] < 1.3

@@ -19,8 +19,13 @@ SMALL_PLAN = (
 
 @pytest.fixture
 def small_plan(monkeypatch):
+    """The plan's one model; the report's SpiNNaker table maps that model's sets only (the
+    whole table, every model and set on sPyNNaker's virtual board, is test_spinnaker's)."""
+    from plasticity.models import MODELS
+    from plasticity.protocols.run import spinnaker_map
     monkeypatch.setattr(reproduce, "PLAN", SMALL_PLAN)
     monkeypatch.setattr(reproduce, "run_rate_demos", lambda: None)
+    monkeypatch.setattr(spinnaker_map, "MODELS", {"tsodyks_markram": MODELS["tsodyks_markram"]})
 
 
 def _w_final(path):
@@ -43,6 +48,9 @@ def test_parallel_jobs_match_direct_runs_and_record_timings(small_plan, tmp_path
         _w_final(nix / "tsodyks_markram_1998__tsodyks_markram__facilitating__brian2.nix"),
         _w_final(direct))
     assert (out / "index.html").exists()
+    if reproduce.available():                  # the report's SpiNNaker table (small_plan)
+        rows = json.loads((out / "spinnaker_mapping.json").read_text())
+        assert {r["model"] for r in rows} == {"tsodyks_markram"}
     runs = json.loads((out / "timings.json").read_text())["runs"]
     assert len(runs) == 1 and runs[0]["workers"] == 2 and runs[0]["caches"] in ("cold", "warm")
     jobs = {(j["model"], tuple(j["sets"]), j["backend"]): j for j in runs[0]["jobs"]}

@@ -58,8 +58,9 @@ def alive(pid: int) -> bool:
     return True
 
 
-def sha256(path: str) -> str:
-    h = hashlib.sha256()
+def digest(path: str, algorithm: str = "sha256") -> str:
+    """The hex digest of the file ``path`` (read in 1 MB blocks)."""
+    h = hashlib.new(algorithm)
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
@@ -69,7 +70,7 @@ def sha256(path: str) -> str:
 def stamp(path: str):
     """Record ``path``'s SHA-256 beside it (``<path>.sha256``)."""
     with open(path + ".sha256", "w") as f:
-        f.write(sha256(path) + "\n")
+        f.write(digest(path) + "\n")
 
 
 def intact(path: str) -> str:
@@ -81,6 +82,6 @@ def intact(path: str) -> str:
             expected = f.read().split()[0]
     except (OSError, IndexError):
         return "it has no integrity stamp"
-    if sha256(path) != expected:
+    if digest(path) != expected:
         return "its contents changed since it was built (truncated or overwritten)"
     return ""

@@ -30,6 +30,7 @@ reader can tell a stale summary from a current one (:func:`read_summary`).
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import warnings
@@ -39,7 +40,7 @@ import numpy as np
 from plasticity.models.core import PlasticityError, ResourceError, format_value, unit_string
 
 from plasticity.models import __version__ as PACKAGE_VERSION
-from plasticity.models.files import remove_leftovers, temporary_name
+from plasticity.models.files import digest, remove_leftovers, temporary_name
 
 
 def _signal_units(model, name):
@@ -244,9 +245,10 @@ def write_nix(block, path: str):
     folder = os.path.dirname(os.path.abspath(path))
     remove_leftovers(folder, "tmp")
     tmp = temporary_name(folder, "tmp", ".nix")
-    _write_bytes(tmp, _nix_image(block, tmp), path)
+    image = _nix_image(block, tmp)
+    _write_bytes(tmp, image, path)
     summary = block_summary(block)
-    summary["nix_sha1"] = _sha1(tmp)
+    summary["nix_sha1"] = hashlib.sha1(image).hexdigest()
     spath = summary_path(path)
     stmp = temporary_name(folder, "tmp", ".json")
     try:
@@ -260,15 +262,6 @@ def write_nix(block, path: str):
         raise
 
 
-def _sha1(path: str) -> str:
-    import hashlib
-    h = hashlib.sha1()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def read_summary(path: str):
     """The summary written beside the NIX file ``path``, or None when it is missing,
     unreadable or does not belong to the file as it is now (the SHA-1 of the NIX file it
@@ -276,7 +269,7 @@ def read_summary(path: str):
     try:
         with open(summary_path(path)) as f:
             summary = json.load(f)
-        if summary.get("nix_sha1") != _sha1(path):
+        if summary.get("nix_sha1") != digest(path, "sha1"):
             return None
         return summary
     except (OSError, ValueError, AttributeError):

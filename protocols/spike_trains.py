@@ -52,7 +52,7 @@ def simulate(model, set_name, values, schedule, backend, progress=False):
     recorded signal."""
     trials = int(schedule.meta["trials"])
     if backend == "brian2":
-        check_size(schedule, trials, model, "spike_trains")
+        check_size(schedule, trials, model, "spike_trains", every_step=False)
     conds = [type(c)(f"{c.label}#{r}", c.pre, c.post, c.w_init, c.variables)
              for c in schedule.conditions for r in range(trials)]
     big = Schedule(schedule.protocol, schedule.duration_ms, conds, schedule.dt_ms,

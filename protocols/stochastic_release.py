@@ -46,14 +46,15 @@ def build(model, values, options, schedule_file=None):
     return schedule
 
 
-def check_size(schedule, trials, model, protocol="stochastic_release"):
-    """Refuse, before anything is built, a run whose state at the spike and sample steps would
-    not fit (conditions x trials synapses; the brian2 runner reads every synapse there; this
-    protocol's own brian2 run records ``released`` at every step)."""
+def check_size(schedule, trials, model, protocol="stochastic_release", every_step=True):
+    """Refuse, before anything is built, a run whose record would not fit (conditions x trials
+    synapses).  ``every_step``: this protocol's own brian2 run records ``released`` at every
+    step; else (spike_trains) the brian2 runner reads every synapse at the spike and sample
+    steps only."""
     from .run import brian2 as b2_runner
     from .run.common import OFFSET_MS, record_dt_for
     off = int(round(OFFSET_MS / schedule.dt_ms))
-    if protocol == "stochastic_release":
+    if every_step:
         steps = int(round((schedule.duration_ms + OFFSET_MS) / schedule.dt_ms)) + 1
         where, recorded = "steps", 1
     else:

@@ -17,6 +17,7 @@ import pytest
 from plasticity.analysis.cli import main
 from plasticity.models.core import PlasticityError, ResourceError
 from plasticity.models.files import HOST
+from user_scripts import HEBB_SYMMETRIC
 
 CHILD = os.path.join(os.path.dirname(__file__), "scripts", "sigint_child.py")
 
@@ -325,19 +326,9 @@ def test_a_user_time_constant_set_later_is_bounded_too():
         _declare().resolve(None, {"tau": "0 ms"})
 
 
-USER_RULE_ON_A_PROTOCOL = '''
+USER_RULE_ON_A_PROTOCOL = HEBB_SYMMETRIC + '''
 import json, sys
-from plasticity.models import define_rule, rule_param
 from plasticity.protocols.api import run_protocol
-define_rule(
-    "hebb_symmetric", "Symmetric Hebbian STDP window",
-    params={"tau": rule_param("20 ms", "window time constant", "demonstration value"),
-            "A": rule_param("0.005", "amplitude", "demonstration value", weight=True),
-            "w_max": rule_param("1", "upper bound", "demonstration value", weight=True)},
-    traces={"x": ("tau", "pre"), "y": ("tau", "post")},
-    on_pre="w = clip(w + A * y, 0, w_max)",
-    on_post="w = clip(w + A * x, 0, w_max)",
-    w_init=rule_param("0.5", "initial weight", "demonstration value", weight=True))
 out = {}
 for backend in ("brian2", "pynn.brian2", "pynn.nest"):
     _, s = run_protocol("spike_trains", "hebb_symmetric", schedule_file=sys.argv[1],

@@ -23,6 +23,7 @@ from plasticity.models.core import PlasticityError
 from plasticity.protocols import run as runners
 from plasticity.protocols.parity import compare_backends, random_schedule
 from plasticity.protocols.schedule import Condition, Schedule
+from user_scripts import HEBB_SYMMETRIC
 
 ULP = 2.0 ** -52
 
@@ -189,18 +190,9 @@ def test_support_table_has_nest_for_every_spiking_rule():
             assert "pynn.nest" in model.supported_backends(), model.name
 
 
-USER_RULE = '''
-from plasticity.models import define_rule, rule_param, get_model, make_synapses
+USER_RULE = HEBB_SYMMETRIC + '''
+from plasticity.models import get_model, make_synapses
 from plasticity.protocols.parity import compare_backends, random_schedule
-define_rule(
-    "hebb_symmetric", "Symmetric Hebbian STDP window",
-    params={"tau": rule_param("20 ms", "window time constant", "demonstration value"),
-            "A": rule_param("0.005", "amplitude", "demonstration value", weight=True),
-            "w_max": rule_param("1", "upper bound", "demonstration value", weight=True)},
-    traces={"x": ("tau", "pre"), "y": ("tau", "post")},
-    on_pre="w = clip(w + A * y, 0, w_max)",
-    on_post="w = clip(w + A * x, 0, w_max)",
-    w_init=rule_param("0.5", "initial weight", "demonstration value", weight=True))
 r = compare_backends("hebb_symmetric", schedule=random_schedule(seed=3),
                      backends=("brian2", "pynn.brian2", "pynn.nest"))
 import brian2 as b2, numpy as np

@@ -6,6 +6,21 @@ from __future__ import annotations
 
 import numpy as np
 
+# the README's own rule, as a script's lines (run in a subprocess: a declaration registers the
+# model in its process); tests that build it on pyNN.nest share this text, so they share the
+# NESTML user module built from it
+HEBB_SYMMETRIC = '''from plasticity.models import define_rule, rule_param
+define_rule(
+    "hebb_symmetric", "Symmetric Hebbian STDP window",
+    params={"tau": rule_param("20 ms", "window time constant", "demonstration value"),
+            "A": rule_param("0.005", "amplitude", "demonstration value", weight=True),
+            "w_max": rule_param("1", "upper bound", "demonstration value", weight=True)},
+    traces={"x": ("tau", "pre"), "y": ("tau", "post")},
+    on_pre="w = clip(w + A * y, 0, w_max)",
+    on_post="w = clip(w + A * x, 0, w_max)",
+    w_init=rule_param("0.5", "initial weight", "demonstration value", weight=True))
+'''
+
 OFFSET_MS = 1.0         # the schedule starts here (NEST and PyNN need spikes after 0)
 # pyNN.nest's SpikeSourceArray makes precise spike generators: NEST stamps a time by rounding
 # up in tics (0.001 ms), so a float a hair above a grid point (90.8 - 0.1 = 90.70000000000000284)
